@@ -1,0 +1,1 @@
+"""Conversation orchestrator: safety first, then intent, then skill."""

@@ -1,0 +1,81 @@
+"""The conversation contract shared by the orchestrator, the skills and the entry points."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import Field
+
+from aegle.core.ports import SafetyAssessment
+from aegle.core.types import Citation, Frozen, LocaleCode, TriageLevel
+
+Intent = Literal[
+    "consult", "report", "health_data", "evidence", "doctor", "insurance", "medication", "smalltalk"
+]
+INTENTS: tuple[Intent, ...] = (
+    "consult",
+    "report",
+    "health_data",
+    "evidence",
+    "doctor",
+    "insurance",
+    "medication",
+    "smalltalk",
+)
+
+CardKind = Literal["safety", "triage", "info", "coming_soon", "disclaimer", "table", "chart"]
+ActionKind = Literal["call", "link", "message"]
+
+
+class Action(Frozen):
+    """Something the person can do next: call a number, open a link, send a suggested message."""
+
+    kind: ActionKind
+    label: str
+    value: str
+
+
+class Card(Frozen):
+    kind: CardKind
+    title: str
+    body: str = ""
+    level: TriageLevel | None = None
+    items: tuple[str, ...] = ()
+    citations: tuple[Citation, ...] = ()
+
+
+class Reply(Frozen):
+    text: str
+    cards: tuple[Card, ...] = ()
+    actions: tuple[Action, ...] = ()
+    intent: Intent | None = None
+    safety: SafetyAssessment = Field(default_factory=SafetyAssessment)
+
+
+class IntentScore(Frozen):
+    intent: Intent
+    score: float
+    matched: tuple[str, ...] = ()
+
+
+class Classification(Frozen):
+    intent: Intent
+    scores: tuple[IntentScore, ...] = ()
+
+
+class TurnContext(Frozen):
+    """One user turn as the assistant sees it. `history` is earlier (role, text) pairs."""
+
+    text: str
+    locale: LocaleCode
+    history: tuple[tuple[str, str], ...] = ()
+
+
+class IntentClassifier(Protocol):
+    def classify(self, text: str, locale: LocaleCode) -> Classification: ...
+
+
+class Skill(Protocol):
+    """Answers one intent. Skills not built yet say so honestly in the user's language."""
+
+    def respond(self, turn: TurnContext, classification: Classification) -> Reply: ...

@@ -1,0 +1,1 @@
+"""Hospitals, doctors, booking and follow-up (issue pending)."""

@@ -1,0 +1,1 @@
+"""The `aegle` command line."""

@@ -1,0 +1,1 @@
+"""Capability: consultation interview, differential, triage, departments."""

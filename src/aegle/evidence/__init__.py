@@ -1,0 +1,1 @@
+"""Capability: corpus, retrieval and cited answers."""

@@ -1,0 +1,1 @@
+"""Capability: medical-insurance rules and calculator (issue pending)."""

@@ -1,0 +1,1 @@
+"""Capability: lab reports: parsing, catalogue, interpretation."""

@@ -1,0 +1,1 @@
+"""Capability: medication safety (issue pending)."""

@@ -1,0 +1,1 @@
+"""Deterministic safety layer: crisis and emergency detection, scope guard, disclaimers."""

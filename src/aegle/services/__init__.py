@@ -1,0 +1,1 @@
+"""Application services: accounts, access, audit, consent, privacy, conversations."""

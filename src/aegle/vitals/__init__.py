@@ -1,0 +1,1 @@
+"""Capability: device series, clinical metrics, alerts, charts."""
