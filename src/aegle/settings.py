@@ -5,8 +5,8 @@ e.g. `AEGLE_AUTH__TOKEN_TTL_HOURS=12`), a TOML file (`AEGLE_CONFIG=path.toml`), 
 (`AEGLE_PRESET=dev|production|test`), then the defaults below. Two shortcuts are honoured because
 operators expect them: `AEGLE_DATABASE_URL` and `AEGLE_SECRET_KEY`.
 
-`docs/settings.md` is generated from this file (`aegle settings-doc`); a test fails when a setting
-is missing there.
+`docs/settings.md` is generated from this file (`make docs`, i.e. `python -m aegle.settings_doc`);
+a test fails when a setting is missing there or lacks a description.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEFAULT_SECRET = "insecure-development-secret-change-me"  # noqa: S105 - refused in production
 
@@ -192,12 +197,24 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config = os.environ.get("AEGLE_CONFIG")
-        preset = os.environ.get("AEGLE_PRESET", "dev")
+        toml_file = TomlFileSource(settings_cls, Path(config) if config else None)
+        # The preset is chosen by the strongest source that names it, so that
+        # `load_settings(preset="test")` or `preset = "production"` in the TOML file
+        # also applies the preset's values, not only its name.
+        init_kwargs = (
+            init_settings.init_kwargs if isinstance(init_settings, InitSettingsSource) else {}
+        )
+        preset = str(
+            init_kwargs.get("preset")
+            or os.environ.get("AEGLE_PRESET")
+            or toml_file().get("preset")
+            or "dev"
+        )
         return (
             init_settings,
             ShortcutEnvSource(settings_cls),
             env_settings,
-            TomlFileSource(settings_cls, Path(config) if config else None),
+            toml_file,
             PresetSource(settings_cls, preset),
         )
 
