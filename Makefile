@@ -1,0 +1,74 @@
+# Aegle. Two commands set everything up on a fresh Debian machine with python3, git, make and apt:
+#   make run    install into .venv, migrate the database, load demo data, start the server
+#   make test   install what the tests need (apt + .venv), then run every check CI runs
+# Also: make lint | format | bench | docs. See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages for the tests: Chromium for the browser tests (driven by Playwright with
+# executable_path=/usr/bin/chromium), a CJK font so Chinese pages render in screenshots, and
+# the PostgreSQL server for the throwaway test cluster.
+TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --progress-bar off
+
+.PHONY: help run test lint format bench docs
+
+help:
+	@echo "make run     install into $(VENV), migrate, load demo data and serve (http://127.0.0.1:8000)"
+	@echo "make test    install test dependencies, then lint, type-check and run all tests"
+	@echo "make lint    ruff, ruff format --check, mypy, import contracts"
+	@echo "make format  apply ruff fixes and formatting"
+	@echo "make bench   run the benchmark scripts in bench/"
+	@echo "make docs    regenerate docs/settings.md from the settings tree"
+
+# The venv is made once; Debian's python3 needs python3-venv for `-m venv` (ensurepip).
+$(BIN)/pip:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Aegle needs Python >= 3.11 (set PYTHON=python3.x)"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/apt-ensure.sh python3-venv
+	@echo "==> creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV)
+
+# Stamps re-run pip when pyproject.toml (the pinned dependencies) changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/pip
+	@echo "==> pip install -e . (into $(VENV))"
+	@$(PIP_INSTALL) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/pip
+	@echo "==> pip install -e '.[dev]' (into $(VENV))"
+	@$(PIP_INSTALL) -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/aegle db upgrade
+	$(BIN)/aegle demo
+	$(BIN)/aegle serve
+
+test:
+	@scripts/apt-ensure.sh $(TEST_APT_PACKAGES)
+	@$(MAKE) --no-print-directory $(VENV)/.installed-dev
+	@scripts/test.sh all
+
+lint: $(VENV)/.installed-dev
+	@scripts/test.sh lint
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Every bench/*.py script except private helpers (_*.py); each prints its own figures.
+bench: $(VENV)/.installed-dev
+	@shopt -s nullglob; found=0; \
+	for script in bench/*.py; do \
+		case "$$(basename "$$script")" in _*) continue ;; esac; \
+		found=1; echo "==> $$script"; $(BIN)/python "$$script" || exit 1; \
+	done; \
+	[ $$found -eq 1 ] || echo "no bench/*.py scripts yet"
+
+docs: $(VENV)/.installed-run
+	$(BIN)/python -m aegle.settings_doc
