@@ -1,1 +1,112 @@
-"""Composition root (filled in below)."""
+"""The composition root: settings -> adapters -> services. Used by the API, the web UI and the
+CLI alike; nothing here runs at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from aegle.core.clock import SystemClock
+from aegle.core.ports import Clock
+from aegle.services.access import AccessGate
+from aegle.services.accounts import Accounts, make_password_hasher
+from aegle.services.audit import AuditLog
+from aegle.services.consent import Consents
+from aegle.services.conversations import Conversations, Responder
+from aegle.services.privacy import Privacy
+from aegle.settings import Settings, load_settings
+from aegle.store import migrate
+from aegle.store.db import Database, create_db_engine
+
+
+@dataclass
+class Services:
+    """Everything one unit of work needs, sharing one transaction."""
+
+    accounts: Accounts
+    gate: AccessGate
+    audit: AuditLog
+    conversations: Conversations
+    consents: Consents
+    privacy: Privacy
+
+
+class Platform:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        responder: Responder | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._responder = responder
+
+    @cached_property
+    def database(self) -> Database:
+        db = self.settings.database
+        return Database(
+            create_db_engine(
+                self.settings.database_url,
+                echo=db.echo,
+                pool_size=db.pool_size,
+                busy_timeout_ms=db.sqlite_busy_timeout_ms,
+            )
+        )
+
+    @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        return make_password_hasher(self.settings.auth)
+
+    @cached_property
+    def responder(self) -> Responder:
+        if self._responder is not None:
+            return self._responder
+        # Imported here: loading the knowledge behind the assistant is start-up work.
+        from aegle.assistant.orchestrator import build_default_assistant
+
+        return build_default_assistant()
+
+    def upgrade_database(self) -> None:
+        migrate.upgrade(self.database)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Services]:
+        denials: list[dict[str, object]] = []
+        try:
+            with self.database.transaction() as session:
+                audit = AuditLog(session, self.clock)
+                denials = audit.denials
+                yield self._services(session, audit)
+        except Exception:
+            if denials:  # the failed request rolled back; its denied accesses stay on record
+                with self.database.transaction() as session:
+                    AuditLog(session, self.clock).replay(denials)
+            raise
+
+    def _services(self, session: Session, audit: AuditLog) -> Services:
+        gate = AccessGate(session, self.clock, audit)
+        return Services(
+            accounts=Accounts(session, self.clock, self.settings.auth, self.password_hasher, audit),
+            gate=gate,
+            audit=audit,
+            conversations=Conversations(
+                gate, self.clock, lambda: self.responder, self.settings.api.max_message_chars
+            ),
+            consents=Consents(self.clock),
+            privacy=Privacy(gate, self.clock),
+        )
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()
+
+
+def build_platform(settings: Settings | None = None, **kwargs: object) -> Platform:
+    return Platform(settings or load_settings(), **kwargs)  # type: ignore[arg-type]

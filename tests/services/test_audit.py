@@ -1,0 +1,66 @@
+"""The audit chain detects edited, deleted and truncated rows; the table refuses edits."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from aegle.bootstrap import Platform
+from aegle.core.types import Role
+from aegle.services.actor import Actor
+from aegle.services.audit import verify
+
+
+def _write_events(platform: Platform, count: int) -> None:
+    with platform.unit_of_work() as s:
+        user = s.accounts.register(username="audited", password="password1")
+    actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+    for _ in range(count):
+        with platform.unit_of_work() as s:
+            s.gate.open(actor, user.id, "read", resource_type="conversation")
+
+
+def _drop_protection(platform: Platform) -> None:
+    """What an attacker with raw database access would do first."""
+    with platform.database.engine.begin() as conn:
+        if platform.database.dialect == "postgresql":
+            conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+
+
+def _verify(platform: Platform) -> list[str]:
+    with platform.unit_of_work() as s:
+        report = verify(s.gate.session)
+    return report.problems
+
+
+def test_intact_chain_verifies(platform: Platform) -> None:
+    _write_events(platform, 5)
+    assert _verify(platform) == []
+
+
+def test_database_refuses_edits_and_deletes(platform: Platform) -> None:
+    _write_events(platform, 2)
+    for statement in ("UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError), platform.database.engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("UPDATE audit_events SET resource_type = 'labs' WHERE seq = 3", "row 3 was modified"),
+        ("DELETE FROM audit_events WHERE seq = 3", "rows 3..3 are missing"),
+        ("DELETE FROM audit_events WHERE seq = 6", "rows were removed from the end"),
+    ],
+)
+def test_tampering_is_detected(platform: Platform, statement: str, expected: str) -> None:
+    _write_events(platform, 5)
+    _drop_protection(platform)
+    with platform.database.engine.begin() as conn:
+        conn.execute(text(statement))
+    problems = _verify(platform)
+    assert any(expected in problem for problem in problems), problems
