@@ -2,6 +2,82 @@
 
 from __future__ import annotations
 
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from aegle.core.errors import AegleError
+from aegle.vitals.cgm import METRICS, compute_all, rate_of_change, read_cgm_table
+
 app = typer.Typer(help="Health data from devices: metrics and charts.", no_args_is_help=True)
+
+
+def system_time_zone() -> str:
+    """The machine's IANA zone (like R's tz = ""): $TZ, else /etc/localtime, else UTC."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        return env
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+def _clean(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+@app.command("cgm-metrics")
+def cgm_metrics(
+    csv_path: Annotated[Path, typer.Argument(help="CSV with columns id,time,gl.")],
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of the times (default: this machine's)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="iglu: keys are R iglu's result column names.")
+    ] = "iglu",
+    as_json: Annotated[
+        bool, typer.Option("--json/--text", help="JSON (default) or a table.")
+    ] = True,
+    unit: Annotated[str, typer.Option("--unit", help="Glucose unit in the file.")] = "mg/dL",
+) -> None:
+    """Compute the full CGM metric set per subject."""
+    if fmt != "iglu":
+        raise typer.BadParameter("only --format iglu is supported", param_hint="--format")
+    if unit not in ("mg/dL", "mmol/L"):
+        raise typer.BadParameter("use mg/dL or mmol/L", param_hint="--unit")
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"Cannot read {csv_path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        subjects = read_cgm_table(
+            text, tz or system_time_zone(), "mmol/L" if unit == "mmol/L" else "mg/dL"
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for subject, series in subjects.items():
+            values: dict[str, Any] = {k: _clean(v) for k, v in compute_all(series).items()}
+            values["roc"] = [_clean(float(x)) for x in rate_of_change(series)]
+            out[subject] = values
+    except AegleError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    units = {m.key: m.unit for m in METRICS}
+    for subject, values in out.items():
+        typer.echo(subject)
+        for key in units:
+            value = values[key]
+            shown = "NA" if value is None else f"{value:.4g}"
+            typer.echo(f"  {key:<16} {shown:>10} {units[key]}")
