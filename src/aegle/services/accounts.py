@@ -30,7 +30,7 @@ from aegle.services.audit import AuditLog
 from aegle.settings import AuthSettings
 from aegle.store.tables import ApiToken, CareGrant, LoginAttempt, User, WebSession
 
-USERNAME_PATTERN = re.compile(r"^[\w.-]{3,32}$")
+USERNAME_PATTERN = re.compile(r"^[\w.-]{2,32}$")
 TOKEN_PREFIX = "aeg_"  # noqa: S105 - a public prefix, not a secret
 
 
@@ -135,7 +135,7 @@ class Accounts:
         username = username.strip().lower()
         if not USERNAME_PATTERN.fullmatch(username):
             raise InvalidInput(
-                N_("A username has 3 to 32 letters, digits, dots, dashes or underscores")
+                N_("A username has 2 to 32 letters, digits, dots, dashes or underscores")
             )
         return username
 

@@ -1,0 +1,55 @@
+"""Typed dependencies and the per-request unit of work, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from aegle.api.problems import request_locale
+from aegle.bootstrap import Platform, Services
+from aegle.core.errors import AuthenticationRequired
+from aegle.core.types import LocaleCode
+from aegle.services.accounts import AuthenticatedUser
+from aegle.services.actor import Actor
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    if credentials is None or not credentials.credentials:
+        raise AuthenticationRequired()
+    return credentials.credentials
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def origin_of(request: Request) -> str:
+    return f"api:{client_address(request)}"
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+TokenDep = Annotated[str, Depends(bearer_token)]
+LocaleDep = Annotated[LocaleCode, Depends(request_locale)]
+
+
+@contextmanager
+def authenticated(
+    platform: Platform, token: str, request: Request
+) -> Iterator[tuple[Services, Actor, AuthenticatedUser]]:
+    """Authenticate and work in one transaction (one write lock per request on SQLite)."""
+    with platform.unit_of_work() as services:
+        auth = services.accounts.authenticate_token(token)
+        yield services, auth.actor(origin_of(request)), auth

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
+from aegle.api.schemas import (
+    ConversationIn,
+    ConversationPublic,
+    ConversationSummary,
+    CreatedOut,
+    MessageIn,
+    MessageOut,
+    MessagePublic,
+    ReplyOut,
+)
+from aegle.core.types import normalize_locale
+from aegle.store.tables import Conversation, Message
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+def summary(conversation: Conversation) -> ConversationSummary:
+    return ConversationSummary(
+        id=conversation.id,
+        title=conversation.title,
+        locale=conversation.locale,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+    )
+
+
+def message_public(message: Message) -> MessagePublic:
+    payload = message.payload or {}
+    return MessagePublic(
+        id=message.id,
+        seq=message.seq,
+        role=message.role,  # type: ignore[arg-type]
+        text=message.text,
+        lang=message.lang,
+        intent=message.intent,
+        cards=payload.get("cards", []),
+        actions=payload.get("actions", []),
+        created_at=message.created_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_conversation(
+    request: Request,
+    platform: PlatformDep,
+    token: TokenDep,
+    locale: LocaleDep,
+    body: ConversationIn | None = None,
+) -> CreatedOut:
+    body = body or ConversationIn()
+    with authenticated(platform, token, request) as (services, actor, _):
+        conversation = services.conversations.create(
+            actor, locale=normalize_locale(body.lang, locale), title=body.title
+        )
+        return CreatedOut(id=conversation.id)
+
+
+@router.get("")
+def list_conversations(
+    request: Request, platform: PlatformDep, token: TokenDep
+) -> list[ConversationSummary]:
+    with authenticated(platform, token, request) as (services, actor, auth):
+        return [summary(c) for c in services.conversations.list_for(actor, auth.user.id)]
+
+
+@router.get("/{conversation_id}")
+def get_conversation(
+    conversation_id: str, request: Request, platform: PlatformDep, token: TokenDep
+) -> ConversationPublic:
+    """Another person's conversation is a 404, exactly like a missing one."""
+    with authenticated(platform, token, request) as (services, actor, _):
+        conversation, messages = services.conversations.get(actor, conversation_id)
+        return ConversationPublic(
+            **summary(conversation).model_dump(),
+            person_id=conversation.person_id,
+            messages=[message_public(m) for m in messages],
+        )
+
+
+@router.post("/{conversation_id}/messages")
+def post_message(
+    conversation_id: str,
+    body: MessageIn,
+    request: Request,
+    platform: PlatformDep,
+    token: TokenDep,
+    locale: LocaleDep,
+) -> MessageOut:
+    with authenticated(platform, token, request) as (services, actor, _):
+        _, reply_message, _ = services.conversations.post(
+            actor, conversation_id, text=body.text, locale=normalize_locale(body.lang, locale)
+        )
+        public = message_public(reply_message)
+        return MessageOut(
+            reply=ReplyOut(
+                text=public.text, cards=public.cards, actions=public.actions, intent=public.intent
+            ),
+            message_id=reply_message.id,
+        )

@@ -1,0 +1,261 @@
+"""`aegle bench api`: chat-turn latency and throughput over loopback, beside a bare FastAPI
+JSON endpoint measured in the same run with the same server settings and load generator.
+
+The load generator speaks raw HTTP/1.1 keep-alive on asyncio streams so that the client costs
+as little CPU as possible on a small machine (it shares the cores with the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+app = typer.Typer(help="Benchmarks (results go in docs/benchmarks.md).", no_args_is_help=True)
+
+MESSAGES = (
+    ("你好，你能做什么？", "zh"),
+    ("我这两天有点头疼，还流鼻涕", "zh"),
+    ("帮我看看这个化验单", "zh"),
+    ("How is my blood pressure this week?", "en"),
+    ("Can I take ibuprofen with aspirin?", "en"),
+    ("医保能报销多少？", "zh"),
+)
+
+
+def bare_app() -> Any:
+    """The baseline: FastAPI parsing a JSON body and answering JSON, nothing else."""
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    class Echo(BaseModel):
+        text: str
+        lang: str | None = None
+
+    baseline = FastAPI()
+
+    @baseline.post("/bare")
+    def bare(body: Echo) -> dict[str, str]:
+        return {"text": body.text}
+
+    return baseline
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+        return ordered[index]
+
+    def summary(self) -> dict[str, float | int | str]:
+        return {
+            "name": self.name,
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "throughput_rps": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(50), 2),
+            "p99_ms": round(self.percentile(99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _start_server(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv, our own module
+
+
+def _wait_ready(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+def _request_bytes(path: str, body: bytes, token: str | None) -> bytes:
+    headers = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+    ]
+    if token:
+        headers.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _client(
+    port: int, requests: list[bytes], stop_at: float, warm_until: float, result: Result
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    index = 0
+    try:
+        while True:
+            started = time.perf_counter()
+            if started >= stop_at:
+                break
+            writer.write(requests[index % len(requests)])
+            index += 1
+            await writer.drain()
+            status = await _read_response(reader)
+            finished = time.perf_counter()
+            if started >= warm_until:
+                result.requests += 1
+                result.latencies_ms.append((finished - started) * 1000)
+                if status >= 400:
+                    result.errors += 1
+    finally:
+        writer.close()
+
+
+async def _load(
+    name: str, port: int, per_client: list[list[bytes]], seconds: float, warmup: float
+) -> Result:
+    result = Result(name=name, requests=0, errors=0, seconds=seconds, latencies_ms=[])
+    now = time.perf_counter()
+    warm_until, stop_at = now + warmup, now + warmup + seconds
+    await asyncio.gather(
+        *(_client(port, requests, stop_at, warm_until, result) for requests in per_client)
+    )
+    return result
+
+
+def _prepare_chat(base: str, clients: int) -> list[list[bytes]]:
+    """One user and one conversation per client, like real people chatting at once."""
+    per_client = []
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for index in range(clients):
+            credentials = {"username": f"bench{index}", "password": "bench-password-1"}
+            http.post("/api/v1/auth/register", json=credentials).raise_for_status()
+            token = http.post("/api/v1/auth/login", json=credentials).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            cid = http.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
+            path = f"/api/v1/conversations/{cid}/messages"
+            per_client.append(
+                [
+                    _request_bytes(path, json.dumps({"text": text, "lang": lang}).encode(), token)
+                    for text, lang in MESSAGES
+                ]
+            )
+    return per_client
+
+
+@app.command("api")
+def bench_api(
+    clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 20,
+    seconds: Annotated[float, typer.Option(help="Measured seconds per target.")] = 15.0,
+    warmup: Annotated[float, typer.Option(help="Unmeasured warm-up seconds.")] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Chat-turn p50/p99 and throughput vs a bare FastAPI endpoint, embedded default."""
+    with tempfile.TemporaryDirectory(prefix="aegle-bench-") as tmp:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("AEGLE_")}
+        env.update(
+            {
+                "AEGLE_PRESET": "dev",
+                "AEGLE_APP__DEBUG": "false",
+                "AEGLE_APP__VAR_DIR": str(Path(tmp) / "var"),
+                # Logins are not what is measured; keep argon2id but light for set-up.
+                "AEGLE_AUTH__ARGON2_TIME_COST": "1",
+                "AEGLE_AUTH__ARGON2_MEMORY_KIB": "8192",
+                "AEGLE_AUTH__LOGIN_MAX_FAILURES": "1000",
+            }
+        )
+        results = []
+        for name, target, path in (
+            ("bare FastAPI JSON endpoint", "aegle.cli.bench:bare_app", "/bare"),
+            ("Aegle chat turn", "aegle.server:create_app", None),
+        ):
+            port = _free_port()
+            server = _start_server(target, port, env)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                _wait_ready(base + ("/api/v1/health" if path is None else "/docs"))
+                if path is None:
+                    per_client = _prepare_chat(base, clients)
+                else:
+                    body = json.dumps({"text": "你好", "lang": "zh"}).encode()
+                    per_client = [[_request_bytes(path, body, None)] for _ in range(clients)]
+                results.append(asyncio.run(_load(name, port, per_client, seconds, warmup)))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    bare, chat = results
+    report = {
+        "clients": clients,
+        "cpus": os.cpu_count(),
+        "results": [r.summary() for r in results],
+        "chat_vs_bare_throughput": round(chat.throughput / bare.throughput, 3),
+        "targets": {"p50_ms": 20, "p99_ms": 100, "throughput_ratio": 0.25},
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for row in report["results"]:  # type: ignore[attr-defined]
+        typer.echo(
+            f"{row['name']:28} {row['throughput_rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f} ms"
+            f"  p99 {row['p99_ms']:7.2f} ms  errors {row['errors']}"
+        )
+    typer.echo(f"chat / bare throughput: {report['chat_vs_bare_throughput']:.1%}")

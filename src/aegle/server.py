@@ -1,0 +1,37 @@
+"""The application factory: API + web UI on one platform. Nothing is built at import time;
+`uvicorn aegle.server:create_app --factory` and the tests call it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from aegle import __version__
+from aegle.api.app import install_api
+from aegle.bootstrap import Platform
+from aegle.settings import Settings, load_settings
+from aegle.web.app import install_web
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.close()
+
+    app = FastAPI(
+        title=platform.settings.app.name,
+        version=__version__,
+        description="Open, self-hostable AI health manager. Informs; does not diagnose.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_api(app, platform)
+    install_web(app, platform)
+    return app
