@@ -72,7 +72,8 @@ def test_erase_removes_every_row_of_the_person(platform: Platform) -> None:
         for table in Base.metadata.sorted_tables:
             if table.name in {"audit_events", "audit_head"}:
                 continue
-            for column in ("person_id", "user_id", "patient_id", "id"):
+            columns = ("id",) if table.name == "users" else ("person_id", "user_id", "patient_id")
+            for column in columns:
                 if column in table.c:
                     count = session.scalar(
                         select(func.count()).select_from(table).where(table.c[column] == user.id)
@@ -82,3 +83,16 @@ def test_erase_removes_every_row_of_the_person(platform: Platform) -> None:
             select(AuditEvent.action).where(AuditEvent.person_id == user.id)
         ).all()
     assert "person.erase" in facts
+
+
+def test_every_person_reference_cascades_on_erase() -> None:
+    """A new table holding a person's data must reference users.id with ON DELETE CASCADE."""
+    for table in Base.metadata.sorted_tables:
+        for column in table.c:
+            if column.name in {"person_id", "user_id", "patient_id", "doctor_id"}:
+                if table.name == "audit_events":
+                    continue
+                keys = list(column.foreign_keys)
+                assert keys, f"{table.name}.{column.name} has no foreign key to users"
+                assert keys[0].target_fullname == "users.id"
+                assert keys[0].ondelete == "CASCADE", f"{table.name}.{column.name}"

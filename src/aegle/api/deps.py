@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from aegle.api.problems import request_locale
@@ -39,6 +39,10 @@ def client_address(request: Request) -> str:
 def origin_of(request: Request) -> str:
     return f"api:{client_address(request)}"
 
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+IdPath = Annotated[str, Path(pattern=UUID_PATTERN, description="A UUID")]
+UsernamePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 TokenDep = Annotated[str, Depends(bearer_token)]

@@ -11,10 +11,6 @@ from aegle.api.problems import problem_response
 from aegle.core.errors import PayloadTooLarge
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     def __init__(
         self,
@@ -45,27 +41,37 @@ class BodySizeLimit:
             return
         received = 0
         response_started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    # Answer now and tell the app the client went away: frameworks turn
+                    # exceptions raised while reading a body into their own 400s.
+                    rejected = True
+                    if not response_started:
+                        await _reject(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await _reject(scope, receive, send)
+        except Exception:
+            if not rejected:
+                raise
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -24,6 +24,7 @@ from aegle.core.errors import (
 )
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
+from aegle.core.text import clean_user_text
 from aegle.core.types import LocaleCode, Role
 from aegle.services.actor import Actor
 from aegle.services.audit import AuditLog
@@ -46,6 +47,11 @@ def make_password_hasher(settings: AuthSettings) -> PasswordHasher:
 def secret_digest(secret: str) -> str:
     """Tokens and session ids are random (256 bits), so a plain SHA-256 is the right store."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _secret_bytes(password: str) -> bytes:
+    """Any str a client can send (lone surrogates included) hashes without crashing."""
+    return password.encode("utf-8", "surrogatepass")
 
 
 def new_id() -> str:
@@ -113,9 +119,9 @@ class Accounts:
         user = User(
             id=new_id(),
             username=username,
-            password_hash=self._hasher.hash(password),
+            password_hash=self._hasher.hash(_secret_bytes(password)),
             role=role.value,
-            display_name=display_name[:128],
+            display_name=clean_user_text(display_name)[:128],
             locale=locale,
             created_at=self._clock.now(),
             disabled=False,
@@ -132,7 +138,7 @@ class Accounts:
         return user
 
     def _check_username(self, username: str) -> str:
-        username = username.strip().lower()
+        username = clean_user_text(username).lower()
         if not USERNAME_PATTERN.fullmatch(username):
             raise InvalidInput(
                 N_("A username has 2 to 32 letters, digits, dots, dashes or underscores")
@@ -141,7 +147,7 @@ class Accounts:
 
     def find(self, username: str) -> User | None:
         return self._session.scalars(
-            select(User).where(User.username == username.strip().lower())
+            select(User).where(User.username == clean_user_text(username).lower())
         ).first()
 
     def get(self, user_id: str) -> User:
@@ -166,7 +172,7 @@ class Accounts:
         """
         now = self._clock.now()
         window_start = now - timedelta(minutes=self._settings.login_window_minutes)
-        name = username.strip().lower()[:64]
+        name = clean_user_text(username).lower()[:64]
         self._session.execute(delete(LoginAttempt).where(LoginAttempt.at < window_start))
         failures_for = func.count(LoginAttempt.id)
         by_name = self._session.scalar(
@@ -193,16 +199,16 @@ class Accounts:
         if not ok or user is None:
             return None
         if self._hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = self._hasher.hash(password)
+            user.password_hash = self._hasher.hash(_secret_bytes(password))
         return user
 
     def _password_matches(self, user: User | None, password: str) -> bool:
         if user is None or user.disabled:
             # Spend the same time as a real check so usernames cannot be probed by timing.
-            self._hasher.hash(password[:1024])
+            self._hasher.hash(_secret_bytes(password[:1024]))
             return False
         try:
-            return self._hasher.verify(user.password_hash, password[:1024])
+            return self._hasher.verify(user.password_hash, _secret_bytes(password[:1024]))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

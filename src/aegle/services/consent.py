@@ -8,6 +8,7 @@ from sqlalchemy import select
 from aegle.core.errors import ConsentRequired, InvalidInput, NotFound
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
+from aegle.core.text import clean_user_text
 from aegle.services.access import PersonScope
 from aegle.services.accounts import new_id
 from aegle.store.tables import Consent
@@ -16,7 +17,7 @@ _TOKEN_MAX = 64
 
 
 def _clean(value: str, what: str) -> str:
-    value = value.strip()
+    value = clean_user_text(value)
     if not value or len(value) > _TOKEN_MAX:
         raise InvalidInput(N_("Consent {field} must be 1 to 64 characters"), params={"field": what})
     return value
@@ -33,7 +34,7 @@ class Consents:
             person_id=scope.person_id,
             source=_clean(source, "source"),
             purpose=_clean(purpose, "purpose"),
-            scope=detail.strip()[:255] or "*",
+            scope=clean_user_text(detail)[:255] or "*",
             granted_at=self._clock.now(),
             revoked_at=None,
         )

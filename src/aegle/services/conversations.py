@@ -11,6 +11,7 @@ from aegle.assistant.model import Reply, TurnContext
 from aegle.core.errors import InvalidInput, NotFound
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
+from aegle.core.text import clean_user_text
 from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate, PersonScope
 from aegle.services.accounts import new_id
@@ -50,7 +51,7 @@ class Conversations:
         conversation = Conversation(
             id=new_id(),
             person_id=scope.person_id,
-            title=title.strip()[:200],
+            title=clean_user_text(title)[:200],
             locale=locale,
             created_at=now,
             updated_at=now,
@@ -104,7 +105,7 @@ class Conversations:
     def post(
         self, actor: Actor, conversation_id: str, *, text: str, locale: LocaleCode
     ) -> tuple[Message, Message, Reply]:
-        text = text.strip()
+        text = clean_user_text(text)
         if not text:
             raise InvalidInput(N_("The message is empty"))
         if len(text) > self._max_chars:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from aegle.api.deps import PlatformDep, TokenDep, authenticated
+from aegle.api.deps import PlatformDep, TokenDep, UsernamePath, authenticated
 from aegle.api.routers.auth import user_public
 from aegle.api.schemas import AdminUserIn, UserPublic
 from aegle.core.errors import PermissionDenied
@@ -31,7 +31,9 @@ def create_user(
 
 
 @router.delete("/users/{username}", status_code=status.HTTP_204_NO_CONTENT)
-def erase_user(username: str, request: Request, platform: PlatformDep, token: TokenDep) -> Response:
+def erase_user(
+    username: UsernamePath, request: Request, platform: PlatformDep, token: TokenDep
+) -> Response:
     """Erase an account on the person's request."""
     with authenticated(platform, token, request) as (services, actor, _):
         if actor.role is not Role.ADMIN:

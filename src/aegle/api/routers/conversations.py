@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
+from aegle.api.deps import IdPath, LocaleDep, PlatformDep, TokenDep, authenticated
 from aegle.api.schemas import (
     ConversationIn,
     ConversationPublic,
@@ -70,7 +70,7 @@ def list_conversations(
 
 @router.get("/{conversation_id}")
 def get_conversation(
-    conversation_id: str, request: Request, platform: PlatformDep, token: TokenDep
+    conversation_id: IdPath, request: Request, platform: PlatformDep, token: TokenDep
 ) -> ConversationPublic:
     """Another person's conversation is a 404, exactly like a missing one."""
     with authenticated(platform, token, request) as (services, actor, _):
@@ -84,7 +84,7 @@ def get_conversation(
 
 @router.post("/{conversation_id}/messages")
 def post_message(
-    conversation_id: str,
+    conversation_id: IdPath,
     body: MessageIn,
     request: Request,
     platform: PlatformDep,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from aegle.api.deps import PlatformDep, TokenDep, authenticated
+from aegle.api.deps import IdPath, PlatformDep, TokenDep, authenticated
 from aegle.api.routers.auth import user_public
 from aegle.api.routers.conversations import summary
 from aegle.api.schemas import (
@@ -98,7 +98,7 @@ def create_grant(
 
 @router.delete("/care-grants/{grant_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_grant(
-    grant_id: str, request: Request, platform: PlatformDep, token: TokenDep
+    grant_id: IdPath, request: Request, platform: PlatformDep, token: TokenDep
 ) -> Response:
     with authenticated(platform, token, request) as (services, actor, _):
         services.accounts.revoke_grant(actor, grant_id)
@@ -126,7 +126,7 @@ def grant_consent(
 
 @router.delete("/consents/{consent_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_consent(
-    consent_id: str, request: Request, platform: PlatformDep, token: TokenDep
+    consent_id: IdPath, request: Request, platform: PlatformDep, token: TokenDep
 ) -> Response:
     with authenticated(platform, token, request) as (services, actor, auth):
         scope = services.gate.open(actor, auth.user.id, "write", resource_type="consent")
@@ -136,7 +136,7 @@ def revoke_consent(
 
 @router.get("/patients/{person_id}/conversations", tags=["doctor"])
 def patient_conversations(
-    person_id: str, request: Request, platform: PlatformDep, token: TokenDep
+    person_id: IdPath, request: Request, platform: PlatformDep, token: TokenDep
 ) -> list[ConversationSummary]:
     """A doctor's view of a patient who granted access; 404 without a grant."""
     with authenticated(platform, token, request) as (services, actor, _):
