@@ -13,7 +13,9 @@ BIN := $(VENV)/bin
 # executable_path=/usr/bin/chromium), a CJK font so Chinese pages render in screenshots, and
 # the PostgreSQL server for the throwaway test cluster.
 TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --progress-bar off
+# pip's warnings about this machine's extra local indexes that do not exist are noise: drop them.
+PIP_INSTALL = set -o pipefail; $(BIN)/python -m pip install --quiet --progress-bar off $(1) 2>&1 \
+	| { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: help run test lint format bench docs
 
@@ -36,12 +38,12 @@ $(BIN)/pip:
 # Stamps re-run pip when pyproject.toml (the pinned dependencies) changes.
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/pip
 	@echo "==> pip install -e . (into $(VENV))"
-	@$(PIP_INSTALL) -e .
+	@$(call PIP_INSTALL,-e .)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/pip
 	@echo "==> pip install -e '.[dev]' (into $(VENV))"
-	@$(PIP_INSTALL) -e '.[dev]'
+	@$(call PIP_INSTALL,-e '.[dev]')
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
