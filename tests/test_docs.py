@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,3 +139,46 @@ def test_check_mode_reports_stale_then_fresh(
     assert settings_doc.main(["--check", "--output", str(output)]) == 0
     assert output.read_text(encoding="utf-8") == settings_doc.render()
     assert "stale" in capsys.readouterr().err
+
+
+# -- the README's commands and the docs' links --------------------------------------------------
+
+
+def test_readme_set_up_commands_are_the_ones_ci_and_make_run() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Set up\n.*?```sh\n(.*?)```", readme, re.S)
+    assert block is not None, "README lost its set-up block"
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    assert [c for c in commands if c] == ["make run", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^run:", makefile, re.M)
+    assert re.search(r"^test:", makefile, re.M)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[0] == "#!/usr/bin/env bash"
+    assert "set -euo pipefail" in ci
+    assert ci[-1] == "make test"
+
+
+def _markdown_files() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    broken = []
+    for target in targets:
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue  # external or in-page
+        if not (doc.parent / target.split("#")[0]).exists():
+            broken.append(target)
+    assert broken == []
+
+
+def test_every_adr_is_indexed() -> None:
+    index = (ROOT / "docs" / "adr" / "README.md").read_text(encoding="utf-8")
+    adrs = sorted(p.name for p in (ROOT / "docs" / "adr").glob("[0-9][0-9][0-9][0-9]-*.md"))
+    assert len(adrs) >= 3
+    for name in adrs:
+        assert f"({name})" in index, name
