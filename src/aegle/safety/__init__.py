@@ -1,1 +1,5 @@
 """Deterministic safety layer: crisis and emergency detection, scope guard, disclaimers."""
+
+from aegle.safety.screen import RuleSafetyScreen, load_default
+
+__all__ = ["RuleSafetyScreen", "load_default"]

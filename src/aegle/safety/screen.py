@@ -1,0 +1,242 @@
+"""The rule-based safety screen: crisis and emergency language in free text, zh and en.
+
+Deterministic by construction: the same text always gives the same assessment. All patterns of
+both languages run on every message whatever the conversation's locale (people mix languages);
+the locale only chooses the language of the reply and the hotlines offered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from aegle.core.ports import SafetyAssessment, SafetyCategory
+from aegle.core.types import Citation, LocaleCode, TriageLevel
+from aegle.safety.knowledge import (
+    KNOWLEDGE_DIR,
+    Rule,
+    SafetyKnowledge,
+    Term,
+    compile_pattern,
+    load_files,
+)
+from aegle.safety.normalize import normalize
+
+_LATIN = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    term_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledTerm:
+    term: Term
+    patterns: tuple[tuple[Literal["zh", "en"], re.Pattern[str]], ...]
+    exceptions: tuple[re.Pattern[str], ...]
+
+
+def _alternation(patterns: Sequence[str], lang: Literal["zh", "en"]) -> re.Pattern[str]:
+    return compile_pattern("|".join(f"(?:{p})" for p in patterns), lang)
+
+
+class _Negator:
+    """Decides whether a hit is negated, NegEx style, inside its clause."""
+
+    def __init__(self, knowledge: SafetyKnowledge) -> None:
+        neg = knowledge.negation
+        self._zh_cue = _alternation(neg.zh_cues, "zh")
+        self._zh_pseudo = _alternation(neg.zh_pseudo, "zh")
+        self._zh_post = re.compile(r"^\s*[:=]\s*(?:" + "|".join(neg.zh_post) + ")")
+        self._zh_window = neg.zh_window
+        self._en_cue = _alternation(neg.en_cues, "en")
+        self._en_pseudo = _alternation(neg.en_pseudo, "en")
+        self._en_post = re.compile(r"^\s*[:=]\s*(?:" + "|".join(neg.en_post) + r")(?![a-z])")
+        self._en_window = neg.en_window
+        # Chinese clause words are matched anywhere, English ones as whole words.
+        zh_breaks = [b for b in neg.clause_breaks if not b.isascii()]
+        en_breaks = [b for b in neg.clause_breaks if b.isascii()]
+        parts = [r"[,.;!?。\n…~]"]
+        if zh_breaks:
+            parts.append("|".join(zh_breaks))
+        if en_breaks:
+            parts.append(r"(?<![a-z])(?:" + "|".join(en_breaks) + r")(?![a-z])")
+        self._break = re.compile("|".join(parts))
+
+    def clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
+        left = 0
+        for match in self._break.finditer(text, 0, start):
+            left = match.end()
+        after = self._break.search(text, end)
+        right = after.start() if after else len(text)
+        return left, right
+
+    def negated(self, text: str, start: int, end: int, lang: Literal["zh", "en"]) -> bool:
+        left, right = self.clause_bounds(text, start, end)
+        before, after = text[left:start], text[end:right]
+        if lang == "zh":
+            window = self._zh_pseudo.sub(" ", before)[-self._zh_window :]
+            # An English cue right before a Chinese term ("no 胸痛") also counts.
+            return bool(
+                self._zh_cue.search(window)
+                or self._en_cue.search(self._last_words(before))
+                or self._zh_post.search(after)
+            )
+        window = self._last_words(self._en_pseudo.sub(" ", before))
+        return bool(
+            self._en_cue.search(window)
+            or self._zh_cue.search(before[-self._zh_window :])
+            or self._en_post.search(after)
+        )
+
+    def _last_words(self, text: str) -> str:
+        return " ".join(_LATIN.findall(text)[-self._en_window :])
+
+
+class RuleSafetyScreen:
+    """SafetyScreen over the YAML rules. Build once (compiles every pattern), share freely."""
+
+    def __init__(self, knowledge: SafetyKnowledge) -> None:
+        self.knowledge = knowledge
+        self._terms = tuple(
+            _CompiledTerm(
+                term=term,
+                patterns=(
+                    *(("zh", compile_pattern(p, "zh")) for p in term.zh),
+                    *(("en", compile_pattern(p, "en")) for p in term.en),
+                ),
+                exceptions=tuple(compile_pattern(p, "en") for p in term.exceptions),
+            )
+            for term in knowledge.terms
+        )
+        self._negator = _Negator(knowledge)
+
+    @classmethod
+    def load_default(cls) -> RuleSafetyScreen:
+        return cls(load_files(KNOWLEDGE_DIR.glob("*.yaml")))
+
+    # -- matching -----------------------------------------------------------------------------
+
+    def find_terms(self, text: str) -> dict[str, TermHit]:
+        """The first affirmed hit of every term present in `text` (already normalised)."""
+        found: dict[str, TermHit] = {}
+        for compiled in self._terms:
+            voided = [m.span() for ex in compiled.exceptions for m in ex.finditer(text)]
+            for lang, pattern in compiled.patterns:
+                hit = self._first_affirmed(text, compiled.term, lang, pattern, voided)
+                if hit and (compiled.term.id not in found or hit.start < found[hit.term_id].start):
+                    found[hit.term_id] = hit
+        return found
+
+    def _first_affirmed(
+        self,
+        text: str,
+        term: Term,
+        lang: Literal["zh", "en"],
+        pattern: re.Pattern[str],
+        voided: list[tuple[int, int]],
+    ) -> TermHit | None:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if end == start:
+                continue
+            if any(start < v_end and v_start < end for v_start, v_end in voided):
+                continue
+            if term.negatable and self._negator.negated(text, start, end, lang):
+                continue
+            return TermHit(term.id, start, end, match.group(0))
+        return None
+
+    def fired_rules(self, text: str) -> list[tuple[Rule, list[TermHit]]]:
+        """Rules whose groups are satisfied, in knowledge order, with their evidence."""
+        hits = self.find_terms(normalize(text))
+        fired: list[tuple[Rule, list[TermHit]]] = []
+        for rule in self.knowledge.rules:
+            evidence = [
+                next(hits[t] for t in group if t in hits)
+                for group in rule.groups
+                if any(t in hits for t in group)
+            ]
+            if len(evidence) >= rule.required:
+                fired.append((rule, evidence))
+        return fired
+
+    # -- the port ------------------------------------------------------------------------------
+
+    def screen(self, text: str, locale: LocaleCode) -> SafetyAssessment:
+        rules = [rule for rule, _ in self.fired_rules(text)]
+        if not rules:
+            return SafetyAssessment()
+        crisis = [r for r in rules if r.category == "crisis"]
+        emergency = [r for r in rules if r.category == "emergency"]
+        category: SafetyCategory = "crisis" if crisis else "emergency"
+        # Crisis rules come first in the reply; emergencies keep their urgency ordering.
+        ordered = sorted(crisis, key=lambda r: r.level.rank) + sorted(
+            emergency, key=lambda r: r.level.rank
+        )
+        level = TriageLevel.most_urgent([r.level for r in rules])
+        assert level is not None  # rules is not empty
+        responses = self.knowledge.response_by_id
+        sections: list[str] = []
+        calls: list[str] = []
+        if crisis:
+            sections.append(responses["crisis"].text.get(locale))
+            calls.extend(responses["crisis"].calls(locale))
+        if emergency or level is TriageLevel.EMERGENCY_AMBULANCE:
+            key = "emergency_ambulance" if level is TriageLevel.EMERGENCY_AMBULANCE else "emergency"
+            sections.append(responses[key].text.get(locale))
+            offered = list(responses[key].calls(locale))
+            # A medical emergency on top of a crisis: the ambulance number goes first.
+            calls = [*offered, *calls] if key == "emergency_ambulance" else [*calls, *offered]
+        regions = ("CN",) if locale == "zh-CN" else ("US", "INTL")
+        calls.extend(
+            h for r in ordered for h in r.calls if self.knowledge.hotline_by_id[h].region in regions
+        )
+        advice = _unique(r.advice.get(locale) for r in ordered if r.advice is not None)
+        if advice:
+            sections.append("\n".join(f"• {line}" for line in advice))
+        sections.append(responses["not_a_doctor"].text.get(locale))
+        return SafetyAssessment(
+            category=category,
+            level=level,
+            rule_ids=tuple(r.id for r in ordered),
+            message="\n\n".join(sections),
+            reasons=tuple(_unique(r.reason.get(locale) for r in ordered)),
+            call_numbers=tuple(_unique(self.knowledge.hotline_by_id[h].number for h in calls)),
+            citations=self._citations(ordered, _unique(calls)),
+        )
+
+    def _citations(self, ordered: Sequence[Rule], hotlines: Sequence[str]) -> tuple[Citation, ...]:
+        citations: list[Citation] = []
+        seen: set[str] = set()
+        for rule in ordered:
+            for index, source in enumerate(rule.sources):
+                key = f"{source.publisher}|{source.title}|{source.section}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                suffix = "" if index == 0 else f"#{index + 1}"
+                citations.append(Citation.from_source(f"safety:{rule.id}{suffix}", source))
+        for hotline_id in hotlines:
+            source = self.knowledge.hotline_by_id[hotline_id].source
+            citations.append(Citation.from_source(f"safety:hotline.{hotline_id}", source))
+        return tuple(citations)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def load_default() -> RuleSafetyScreen:
+    """The screen over the knowledge shipped with Aegle."""
+    return RuleSafetyScreen.load_default()
