@@ -2,6 +2,83 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from aegle.core.types import LocaleCode, normalize_locale
+from aegle.labs.catalogue import default_catalogue
+from aegle.labs.errors import FileTooLarge, LabInputMixin
+from aegle.labs.interpret import explain as explain_report
+from aegle.labs.model import ParsedReport
+from aegle.labs.reader import MAX_BYTES, read_report
+from aegle.labs.render import catalogue_json, explanation_text, report_json
+
 app = typer.Typer(help="Lab reports: parse, explain, catalogue.", no_args_is_help=True)
+
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Text, PDF or photo")
+]
+SexOpt = Annotated[str | None, typer.Option("--sex", help="M or F (else read from the report)")]
+AgeOpt = Annotated[float | None, typer.Option("--age", help="Age in years")]
+
+
+def _read(path: Path, sex: str | None, age: float | None, locale: LocaleCode) -> ParsedReport:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise FileTooLarge()
+        _document, report = read_report(path.read_bytes(), sex=sex, age=age)
+    except LabInputMixin as exc:
+        typer.echo(exc.localized(locale), err=True)
+        raise typer.Exit(2) from exc
+    return report
+
+
+@app.command()
+def parse(
+    file: FileArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    sex: SexOpt = None,
+    age: AgeOpt = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en (messages)")] = "zh",
+) -> None:
+    """Extract every result: name, value, unit, flag and reference range."""
+    locale = normalize_locale(lang)
+    report = _read(file, sex, age, locale)
+    if as_json:
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False))
+        return
+    for item in report.items:
+        ref = item.reference_range
+        range_text = f"{ref.text} ({ref.origin})" if ref and ref.text else ""
+        typer.echo(
+            f"{item.name}\t{item.value_text}\t{item.unit or ''}\t{item.flag or ''}\t{range_text}"
+        )
+
+
+@app.command("explain")
+def explain_command(
+    file: FileArg,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+    sex: SexOpt = None,
+    age: AgeOpt = None,
+) -> None:
+    """Explain a report in plain language with sources (critical values first)."""
+    locale = normalize_locale(lang)
+    report = _read(file, sex, age, locale)
+    typer.echo(explanation_text(explain_report(report), locale), nl=False)
+
+
+@app.command()
+def catalogue(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List the known tests with LOINC codes, names, aliases and reference intervals."""
+    data = catalogue_json(default_catalogue())
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for test in data["tests"]:
+        typer.echo(f"{','.join(test['loinc'])}\t{test['name_zh']}\t{test['name_en']}")

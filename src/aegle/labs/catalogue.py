@@ -1,0 +1,229 @@
+"""The lab test catalogue: strict models and the loader for `labs/knowledge/*.yaml`.
+
+Every test carries LOINC codes, zh/en names, the aliases printed on real reports, a UCUM unit
+with conversions, reference intervals by sex and age band and, where known, critical limits.
+Every interval, limit and explanation names a source id that must resolve in `sources.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from aegle.core.errors import ConfigurationError
+from aegle.core.types import Frozen, LocalizedText, Source
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
+
+Sex = Literal["any", "M", "F"]
+Specimen = Literal["blood", "serum", "plasma", "urine", "stool", "calculated"]
+Kind = Literal["quantitative", "qualitative"]
+LOINC_PATTERN = r"^\d{1,7}-\d$"
+
+
+class Conversion(Frozen):
+    """`value_in_unit * factor == value_in_the_test's_unit` (test-specific, e.g. molar mass)."""
+
+    unit: str = Field(min_length=1)
+    factor: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
+class ReferenceInterval(Frozen):
+    """A default interval; age band is [age_min, age_max) in years."""
+
+    sex: Sex = "any"
+    age_min: float = Field(default=0, ge=0)
+    age_max: float | None = Field(default=None, gt=0)
+    low: float | None = None
+    high: float | None = None
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    note: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ReferenceInterval:
+        if self.low is None and self.high is None:
+            raise ValueError("a reference interval needs low or high")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError("low must be below high")
+        if self.age_max is not None and self.age_max <= self.age_min:
+            raise ValueError("age_max must be above age_min")
+        return self
+
+    def applies(self, sex: str | None, age: float | None) -> bool:
+        if self.sex != "any" and sex is not None and sex != self.sex:
+            return False
+        if self.sex != "any" and sex is None:
+            return False
+        if age is None:
+            # Without an age only an adult band that starts at adulthood is a safe default.
+            return self.age_min <= 20
+        return self.age_min <= age and (self.age_max is None or age < self.age_max)
+
+
+class CriticalLimits(Frozen):
+    """Values beyond these need urgent clinical attention (in the test's unit)."""
+
+    low: float | None = None
+    high: float | None = None
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CriticalLimits:
+        if self.low is None and self.high is None:
+            raise ValueError("critical limits need low or high")
+        return self
+
+
+class Meaning(Frozen):
+    """What an abnormal result can mean, in our own words, with its source."""
+
+    high: LocalizedText | None = None
+    low: LocalizedText | None = None
+    positive: LocalizedText | None = None
+    source: str = Field(min_length=1)
+
+
+class LabTest(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    loinc: list[str] = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    panel: str = Field(default="", description="Filled from the file's panel by the loader")
+    specimen: Specimen
+    kind: Kind = "quantitative"
+    unit: str | None = None
+    conversions: list[Conversion] = Field(default_factory=list)
+    reference_intervals: list[ReferenceInterval] = Field(default_factory=list)
+    expected: Literal["negative"] | None = None
+    critical: CriticalLimits | None = None
+    meaning: Meaning | None = None
+    department: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{2})?$")
+    loinc_source: str = "loinc"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LabTest:
+        for code in self.loinc:
+            if not re.match(LOINC_PATTERN, code):
+                raise ValueError(f"bad LOINC code {code!r}")
+        if self.kind == "quantitative" and not self.unit:
+            raise ValueError(f"{self.id}: a quantitative test needs a unit")
+        for interval in self.reference_intervals:
+            if interval.unit != self.unit:
+                raise ValueError(f"{self.id}: interval unit {interval.unit} != {self.unit}")
+        return self
+
+    def source_ids(self) -> set[str]:
+        ids = {self.loinc_source}
+        ids.update(c.source for c in self.conversions)
+        ids.update(r.source for r in self.reference_intervals)
+        if self.critical:
+            ids.add(self.critical.source)
+        if self.meaning:
+            ids.add(self.meaning.source)
+        return ids
+
+    def interval_for(self, sex: str | None, age: float | None) -> ReferenceInterval | None:
+        for interval in self.reference_intervals:
+            if interval.applies(sex, age):
+                return interval
+        return None
+
+    def factor_from(self, unit: str) -> float | None:
+        """Factor that converts a value in `unit` into this test's unit (None if unknown)."""
+        from aegle.labs.units import generic_factor
+
+        if self.unit is None:
+            return None
+        if unit == self.unit:
+            return 1.0
+        for conversion in self.conversions:
+            if conversion.unit == unit:
+                return conversion.factor
+        return generic_factor(unit, self.unit)
+
+
+class TestFile(Frozen):
+    """One `knowledge/tests_*.yaml` file."""
+
+    panel: str = Field(min_length=1)
+    tests: list[LabTest] = Field(min_length=1)
+
+
+class SourcesFile(Frozen):
+    sources: dict[str, Source]
+
+
+def normalize_name(text: str) -> str:
+    """Key for alias lookup: NFKC (full-width -> half-width), casefold, no spaces or dots.
+
+    `%` and `#` are kept because `LYM` and `LYM%` are different tests.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = folded.replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s·._:：*\-—‐]+", "", folded)
+
+
+class Catalogue:
+    """All tests with an alias index. Aliases may repeat across tests with different units."""
+
+    def __init__(self, tests: Iterable[LabTest], sources: dict[str, Source]) -> None:
+        self.tests: list[LabTest] = list(tests)
+        self.sources = sources
+        self.by_id: dict[str, LabTest] = {}
+        self._index: dict[str, list[LabTest]] = {}
+        for test in self.tests:
+            if test.id in self.by_id:
+                raise ConfigurationError(f"duplicate lab test id {test.id}")
+            self.by_id[test.id] = test
+            missing = test.source_ids() - set(sources)
+            if missing:
+                raise ConfigurationError(f"{test.id}: unknown source ids {sorted(missing)}")
+            for name in {test.name_zh, test.name_en, *test.aliases}:
+                bucket = self._index.setdefault(normalize_name(name), [])
+                if test not in bucket:
+                    bucket.append(test)
+        self._keys_by_length = sorted(self._index, key=len, reverse=True)
+
+    def lookup(self, name: str) -> list[LabTest]:
+        return list(self._index.get(normalize_name(name), []))
+
+    def lookup_key(self, key: str) -> list[LabTest]:
+        """Lookup by an already normalised key (hot path of the parser)."""
+        return self._index.get(key, [])
+
+    def keys_longest_first(self) -> list[str]:
+        """Normalised names, longest first (for prefix matching of glued OCR text)."""
+        return self._keys_by_length
+
+
+def _read_yaml(path: Path) -> object:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_catalogue(directory: Path = KNOWLEDGE_DIR) -> Catalogue:
+    """Load and validate every knowledge file; any unknown key or bad value is an error."""
+    try:
+        sources = SourcesFile.model_validate(_read_yaml(directory / "sources.yaml")).sources
+        tests: list[LabTest] = []
+        for path in sorted(directory.glob("tests_*.yaml")):
+            data = TestFile.model_validate(_read_yaml(path))
+            tests.extend(test.model_copy(update={"panel": data.panel}) for test in data.tests)
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid lab knowledge: {exc}") from exc
+    return Catalogue(tests, sources)
+
+
+@cache
+def default_catalogue() -> Catalogue:
+    return load_catalogue()

@@ -1,0 +1,195 @@
+"""Photos of reports: OCR with RapidOCR (ONNX models shipped inside the PyPI wheel, so it runs
+offline) and table rebuilding from the detected text boxes.
+
+Phone photos are skewed and table cells come back as separate boxes, sometimes glued
+together (two table columns in one box). Rows are rebuilt by clustering box centres after
+removing the page skew; glued text is split where a known test name starts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from statistics import median
+from typing import Any
+
+from aegle.labs.catalogue import Catalogue, default_catalogue, normalize_name
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# A run of Chinese text that starts after something else (digits, units, ...): a new cell.
+CJK_START = re.compile(r"(?<=[^\u4e00-\u9fff\s(（])(?=[\u4e00-\u9fff])")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+# "12.703.50~10.00%": a two-decimal result glued to the range that follows it.
+GLUED_NUMBERS = re.compile(r"(\d+\.\d{2})(?=\d+\.\d+\s*[~～-])")
+# "4.00~10.0010~9/L": a two-decimal range glued to a 10^n unit.
+GLUED_RANGE_COUNT = re.compile(r"(\d+\.\d{1,2}\s*[~～-]\s*\d+\.\d{2})(?=10\D?\d{1,2}/?[lL]?)")
+TRAILING_INDEX = re.compile(r"\s*\d{1,2}$")
+
+
+@dataclass(frozen=True)
+class Box:
+    """One OCR text box: corner points (clockwise from top-left), text and confidence."""
+
+    points: tuple[tuple[float, float], ...]
+    text: str
+    score: float
+
+    @property
+    def cx(self) -> float:
+        return sum(p[0] for p in self.points) / len(self.points)
+
+    @property
+    def cy(self) -> float:
+        return sum(p[1] for p in self.points) / len(self.points)
+
+    @property
+    def height(self) -> float:
+        ys = [p[1] for p in self.points]
+        return max(ys) - min(ys)
+
+    @property
+    def slope(self) -> float | None:
+        (x0, y0), (x1, y1) = self.points[0], self.points[1]
+        if x1 - x0 < 40:
+            return None
+        return (y1 - y0) / (x1 - x0)
+
+
+def boxes_from_rapidocr(result: Sequence[Any] | None) -> list[Box]:
+    boxes: list[Box] = []
+    for entry in result or []:
+        points, text, score = entry[0], str(entry[1]), float(entry[2])
+        boxes.append(Box(tuple((float(p[0]), float(p[1])) for p in points), text, score))
+    return boxes
+
+
+def rows_from_boxes(boxes: Sequence[Box]) -> list[list[Box]]:
+    """Group boxes into table rows, correcting for the skew of a phone photo."""
+    if not boxes:
+        return []
+    slopes = [s for s in (b.slope for b in boxes) if s is not None]
+    slope = median(slopes) if slopes else 0.0
+    heights = [b.height for b in boxes if b.height > 0]
+    tolerance = (median(heights) if heights else 20.0) * 0.6
+    # Undo the rotation: a point's row coordinate is its distance along the page's normal.
+    angle = math.atan(slope)
+    cos, sin = math.cos(angle), math.sin(angle)
+
+    def row_y(box: Box) -> float:
+        return box.cy * cos - box.cx * sin
+
+    rows: list[list[Box]] = []
+    centres: list[float] = []
+    for box in sorted(boxes, key=row_y):
+        y = row_y(box)
+        if rows and abs(y - centres[-1]) <= tolerance:
+            rows[-1].append(box)
+            centres[-1] = sum(row_y(b) for b in rows[-1]) / len(rows[-1])
+        else:
+            rows.append([box])
+            centres.append(y)
+    return [sorted(row, key=lambda b: b.cx * cos + b.cy * sin) for row in rows]
+
+
+# Units misread by OCR: "g/1" for g/l, "f1" for fl, "10E9/1." for 10E9/l.
+OCR_UNIT_FIXES = ((re.compile(r"(?<=/)1\.?$"), "l"), (re.compile(r"^f1$"), "fl"))
+
+
+def _fix_text(text: str) -> str:
+    for pattern, replacement in OCR_UNIT_FIXES:
+        text = pattern.sub(replacement, text)
+    text = DECIMAL_COMMA.sub(".", text)
+    text = GLUED_NUMBERS.sub(r"\1 ", text)
+    return GLUED_RANGE_COUNT.sub(r"\1 ", text)
+
+
+class NameFixer:
+    """Maps an OCR'd Chinese name to a catalogue alias when one character is misread."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._by_length: dict[int, list[str]] = {}
+        for key in catalogue.keys_longest_first():
+            if len(key) >= 4 and CJK.match(key):
+                self._by_length.setdefault(len(key), []).append(key)
+        self._printed: dict[str, str] = {}
+        for test in catalogue.tests:
+            for name in (test.name_zh, *test.aliases):
+                self._printed.setdefault(normalize_name(name), name)
+
+    def fix_prefix(self, text: str) -> str:
+        """Replace a misread leading name by the alias it most likely is (or leave it)."""
+        run = re.match(r"[\u4e00-\u9fff]+", text)
+        if not run:
+            return text
+        word = run.group(0)
+        if self.catalogue.lookup_key(word):
+            return text
+        # Try the longest alias-sized head with exactly one substituted character.
+        for length in range(min(len(word), 12), 3, -1):
+            head = word[:length]
+            if self.catalogue.lookup_key(head):
+                return text
+            candidates = [
+                key
+                for key in self._by_length.get(length, [])
+                if sum(a != b for a, b in zip(key, head, strict=True)) == 1
+            ]
+            if len(candidates) == 1:
+                return self._printed[candidates[0]] + text[length:]
+        return text
+
+
+@cache
+def _fixer() -> NameFixer:
+    return NameFixer(default_catalogue())
+
+
+def text_from_boxes(boxes: Sequence[Box], catalogue: Catalogue | None = None) -> str:
+    """Rebuild report lines: one line per table record, cells separated by two spaces."""
+    fixer = NameFixer(catalogue) if catalogue is not None else _fixer()
+    lines: list[str] = []
+    for row in rows_from_boxes(boxes):
+        cells: list[str] = []
+        for box in row:
+            for piece in CJK_START.split(_fix_text(box.text)):
+                if piece.strip():
+                    cells.append(piece.strip())
+        record: list[str] = []
+        for cell in cells:
+            fixed = fixer.fix_prefix(re.sub(r"^\d{1,2}(?=[\u4e00-\u9fff])", "", cell))
+            starts_name = bool(CJK.match(fixed)) and _known_start(fixer, fixed)
+            if starts_name and record:
+                if record:
+                    record[-1] = TRAILING_INDEX.sub("", record[-1]) or record[-1]
+                lines.append("  ".join(record))
+                record = []
+            record.append(fixed if starts_name else cell)
+        if record:
+            lines.append("  ".join(record))
+    return "\n".join(lines)
+
+
+def _known_start(fixer: NameFixer, text: str) -> bool:
+    run = re.match(r"[\u4e00-\u9fff]+", text)
+    if not run:
+        return False
+    word = run.group(0)
+    return any(fixer.catalogue.lookup_key(word[:end]) for end in range(len(word), 1, -1))
+
+
+@cache
+def _engine() -> Any:
+    # Imported lazily: onnxruntime start-up costs ~0.5 s and text/PDF input never needs it.
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR()
+
+
+def ocr_image(data: bytes) -> list[Box]:
+    """Run OCR on encoded image bytes (JPEG/PNG); models load from the installed wheel."""
+    result, _elapsed = _engine()(data)
+    return boxes_from_rapidocr(result)

@@ -1,0 +1,499 @@
+"""Parse the text of a lab report (pasted, from a PDF, or rebuilt from OCR) into items.
+
+A result row is a test name followed, in any order, by the result, an optional flag
+(↑ ↓ H L), a unit and a printed reference range. Names are matched against the catalogue's
+aliases (longest prefix first, so OCR text with the value glued to the name still splits);
+unknown names are kept when the row clearly looks like a result (value plus unit or range).
+The printed range wins over the catalogue default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue, normalize_name
+from aegle.labs.model import Comparator, Flag, LabItem, ParsedReport, Qualitative, RefRange
+from aegle.labs.units import normalize_unit
+
+_NUM = r"\d+(?:\.\d+)?"
+_SEP = r"(?:--|-|~|～|—|–|―|至|to)"
+RANGE_RE = re.compile(rf"^[\[(]?\s*({_NUM})\s*{_SEP}\s*({_NUM})\s*[\])]?$")
+ONE_SIDED_RE = re.compile(rf"^[\[(]?\s*(<=|>=|≤|≥|<|>|小于|大于|低于|高于)\s*({_NUM})\s*[\])]?$")
+VALUE_RE = re.compile(rf"^(<=|>=|≤|≥|<|>)?\s*({_NUM})$")
+SCI_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*[eE]\s*\+?(\d{1,2})(/[lL]|/[uμµ][lL])?$")
+GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|↓|HH|LL|H|L|\*)$")
+GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})(\D.*)$")
+GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
+NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
+INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
+
+SUFFIX_RE = re.compile(r"^\s?[(\[][^)\]\d\s]{1,16}[)\]]")
+
+FLAGS_UP = {"↑", "↑↑", "H", "HH", "高", "偏高", "high", "High", "HIGH", "*H"}
+FLAGS_DOWN = {"↓", "↓↓", "L", "LL", "低", "偏低", "low", "Low", "LOW", "*L"}
+FLAGS_ABNORMAL = {"*", "A", "异常", "Abnormal", "abnormal"}
+
+_QUAL: dict[str, Qualitative] = {
+    "阴性": "negative",
+    "阴性(-)": "negative",
+    "阴性(—)": "negative",
+    "(-)": "negative",
+    "-": "negative",
+    "—": "negative",
+    "neg": "negative",
+    "negative": "negative",
+    "negative(-)": "negative",
+    "未检出": "negative",
+    "notdetected": "negative",
+    "nonreactive": "negative",
+    "±": "trace",
+    "+-": "trace",
+    "(±)": "trace",
+    "微量": "trace",
+    "trace": "trace",
+    "弱阳性": "positive",
+    "阳性": "positive",
+    "阳性(+)": "positive",
+    "(+)": "positive",
+    "pos": "positive",
+    "positive": "positive",
+    "positive(+)": "positive",
+    "检出": "positive",
+    "detected": "positive",
+    "reactive": "positive",
+}
+GRADE_RE = re.compile(r"^(?:阳性)?\(?([1-4]\+|\+{1,4})\)?$")
+
+SEX_RE = re.compile(r"(?:性\s*别|sex|gender)\s*[:：]?\s*(男|女|male|female|m|f)\b", re.IGNORECASE)
+AGE_RE = re.compile(r"(?:年\s*龄|age)\s*[:：]?\s*(\d{1,3})\s*(岁|月|天|y|years?|months?)?", re.I)
+
+
+@dataclass
+class _Row:
+    name: str
+    tests: list[LabTest]
+    rest: str
+    line: int
+    known: bool
+
+
+@dataclass
+class _Cells:
+    value_text: str | None = None
+    value: float | None = None
+    comparator: Comparator | None = None
+    qualitative: Qualitative | None = None
+    grade: str | None = None
+    unit: str | None = None
+    ucum: str | None = None
+    flag: str | None = None
+    range_low: float | None = None
+    range_high: float | None = None
+    range_text: str | None = None
+    range_expected: Qualitative | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u3000", " ").replace("\t", "  ").strip()
+
+
+def _qual(token: str) -> Qualitative | None:
+    key = re.sub(r"\s+", "", token).casefold().replace("（", "(").replace("）", ")")
+    return _QUAL.get(key)
+
+
+def _comparator(symbol: str | None) -> Comparator | None:
+    mapping: dict[str, Comparator] = {
+        "<": "<",
+        "小于": "<",
+        "低于": "<",
+        "<=": "<=",
+        "≤": "<=",
+        ">": ">",
+        "大于": ">",
+        "高于": ">",
+        ">=": ">=",
+        "≥": ">=",
+    }
+    return mapping.get(symbol) if symbol else None
+
+
+def _split_pieces(rest: str) -> list[str]:
+    """Whitespace tokens, with glued value+flag, value+unit and range+unit pulled apart."""
+    pieces: list[str] = []
+    # Keep "x 10^9/L" and "< 0.5" together before splitting on spaces.
+    rest = re.sub(r"([<>≤≥])\s+(?=\d)", r"\1", rest)
+    rest = re.sub(r"(?<=\d)\s*([↑↓]+)", r" \1", rest)
+    rest = re.sub(r"([x×*])\s+(?=10)", r"\1", rest)
+    for token in rest.split():
+        pieces.extend(_split_token(token))
+    return pieces
+
+
+def _split_token(token: str) -> list[str]:
+    if SCI_RE.match(token):
+        return [token]
+    match = GLUED_RANGE_UNIT_RE.match(token)
+    if match and normalize_unit(match.group(2)):
+        return [match.group(1), match.group(2)]
+    match = GLUED_VALUE_UNIT_RE.match(token)
+    if match and normalize_unit(match.group(2)):
+        return [match.group(1), match.group(2)]
+    return [token]
+
+
+def _fill(cells: _Cells, pieces: list[str]) -> None:
+    for piece in pieces:
+        if piece in FLAGS_UP or piece in FLAGS_DOWN or piece in FLAGS_ABNORMAL:
+            if cells.value_text is not None and cells.flag is None:
+                cells.flag = piece
+            continue
+        if cells.value_text is None:
+            glued = GLUED_FLAG_RE.match(piece)
+            if glued and _take_value(cells, glued.group(1)):
+                cells.value_text, cells.flag = glued.group(1), glued.group(2)
+                continue
+            if _take_value(cells, piece):
+                continue
+        elif cells.range_text is None and _take_range(cells, piece):
+            continue
+        ucum = normalize_unit(piece)
+        if ucum and cells.unit is None and cells.value_text is not None:
+            cells.unit, cells.ucum = piece, ucum
+            continue
+        cells.extra.append(piece)
+
+
+def _take_value(cells: _Cells, piece: str) -> bool:
+    sci = SCI_RE.match(piece)
+    if sci:
+        mantissa, power, per = sci.groups()
+        cells.value_text, cells.value = piece, float(mantissa)
+        if per:
+            unit = f"10*{int(power)}/L" if per.lower() == "/l" else f"10*{int(power)}/uL"
+            cells.unit, cells.ucum = unit, unit
+        else:
+            cells.value = float(mantissa) * 10 ** int(power)
+        return True
+    match = VALUE_RE.match(piece)
+    if match:
+        cells.value_text = piece
+        cells.comparator = _comparator(match.group(1))
+        cells.value = float(match.group(2))
+        return True
+    qual = _qual(piece)
+    if qual:
+        cells.value_text, cells.qualitative = piece, qual
+        return True
+    grade = GRADE_RE.match(piece.replace("（", "(").replace("）", ")"))
+    if grade:
+        cells.value_text, cells.qualitative = piece, "positive"
+        raw = grade.group(1)
+        cells.grade = raw if raw[0].isdigit() else f"{len(raw)}+"
+        return True
+    return False
+
+
+def _take_range(cells: _Cells, piece: str) -> bool:
+    match = RANGE_RE.match(piece)
+    if match:
+        low, high = float(match.group(1)), float(match.group(2))
+        if low <= high:
+            cells.range_low, cells.range_high, cells.range_text = low, high, piece
+            return True
+        return False
+    match = ONE_SIDED_RE.match(piece)
+    if match:
+        comparator = _comparator(match.group(1))
+        bound = float(match.group(2))
+        if comparator in ("<", "<="):
+            cells.range_high = bound
+        else:
+            cells.range_low = bound
+        cells.range_text = piece
+        return True
+    qual = _qual(piece)
+    if qual and cells.qualitative is not None:
+        cells.range_text, cells.range_expected = piece, qual
+        return True
+    return False
+
+
+class ReportParser:
+    """Stateless apart from the catalogue; safe to share."""
+
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.catalogue = catalogue or default_catalogue()
+        self._max_key = max((len(k) for k in self.catalogue.keys_longest_first()), default=0)
+
+    # -- names -------------------------------------------------------------------------
+    def match_prefix(self, text: str) -> tuple[int, list[LabTest]] | None:
+        """End index of the longest leading part of `text` that is a known alias."""
+        norm: list[str] = []
+        ends: list[int] = []
+        for position, char in enumerate(text[: self._max_key * 2 + 4]):
+            for folded in normalize_name(char):
+                norm.append(folded)
+                ends.append(position + 1)
+        best: tuple[int, list[LabTest]] | None = None
+        key = ""
+        for index, char in enumerate(norm[: self._max_key]):
+            key += char
+            tests = self.catalogue.lookup_key(key)
+            if not tests:
+                continue
+            end = ends[index]
+            nxt = text[end : end + 1]
+            # An ASCII alias must not run into more letters ("CA" inside "CA125").
+            last = text[end - 1]
+            if (
+                nxt.isascii()
+                and (nxt.isalnum() or nxt in "%#")
+                and last.isascii()
+                and last.isalnum()
+            ):
+                continue
+            best = (end, tests)
+        return best
+
+    def _row(self, text: str, line: int) -> _Row | None:
+        for candidate in (text, INDEX_RE.sub("", text, count=1)):
+            if not candidate:
+                continue
+            found = self.match_prefix(candidate)
+            if found:
+                end, tests = found
+                suffix = SUFFIX_RE.match(candidate[end:])
+                if suffix:
+                    end += suffix.end()
+                rest = candidate[end:].strip(" :：\t")
+                return _Row(candidate[:end].strip(), tests, rest, line, True)
+        stripped = INDEX_RE.sub("", text, count=1)
+        parts = re.split(r"\s{2,}|\t", stripped, maxsplit=1)
+        if len(parts) == 2 and parts[0].strip():
+            return _Row(parts[0].strip(), [], parts[1], line, False)
+        match = NAME_VALUE_RE.match(stripped)
+        if match and match.group(1).strip():
+            return _Row(match.group(1).strip(" :："), [], match.group(2), line, False)
+        return None
+
+    # -- the report ------------------------------------------------------------------
+    def parse(self, text: str, *, sex: str | None = None, age: float | None = None) -> ParsedReport:
+        lines = [_clean(raw) for raw in text.splitlines()]
+        found_sex, found_age = _demographics("\n".join(lines))
+        sex = sex or found_sex
+        age = age if age is not None else found_age
+        items: list[LabItem] = []
+        for number, line in enumerate(lines, start=1):
+            if not line:
+                continue
+            item = self.parse_line(line, number, sex=sex, age=age)
+            if item is not None:
+                items.append(item)
+        items = _resolve_context(items, self.catalogue, sex, age)
+        return ParsedReport(items=items, sex=_sex_code(sex), age=age)
+
+    def parse_line(
+        self, line: str, number: int = 0, *, sex: str | None = None, age: float | None = None
+    ) -> LabItem | None:
+        row = self._row(line, number)
+        if row is None or len(row.name) > 40:
+            return None
+        cells = _Cells()
+        _fill(cells, _split_pieces(row.rest))
+        if cells.value_text is None:
+            return None
+        if not row.known:
+            looks_like_result = cells.value is not None and (
+                cells.ucum is not None or cells.range_text is not None
+            )
+            if not looks_like_result or not re.search(r"[A-Za-z\u4e00-\u9fff]", row.name):
+                return None
+        test = _choose(row.tests, cells)
+        return build_item(row.name, test, cells, number, _sex_code(sex), age)
+
+
+def _sex_code(sex: str | None) -> str | None:
+    if not sex:
+        return None
+    key = sex.strip().casefold()
+    if key in {"m", "male", "男", "man"}:
+        return "M"
+    if key in {"f", "female", "女", "woman"}:
+        return "F"
+    return None
+
+
+def _demographics(text: str) -> tuple[str | None, float | None]:
+    sex_match = SEX_RE.search(text)
+    age_match = AGE_RE.search(text)
+    age: float | None = None
+    if age_match:
+        years = float(age_match.group(1))
+        unit = (age_match.group(2) or "岁").casefold()
+        age = years / 12 if unit.startswith(("月", "month")) else years
+        age = years / 365 if unit.startswith("天") else age
+    return (sex_match.group(1) if sex_match else None), age
+
+
+def _choose(tests: list[LabTest], cells: _Cells) -> LabTest | None:
+    """Pick among tests sharing an alias by unit and by kind of result."""
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+
+    def score(test: LabTest) -> int:
+        points = 0
+        if cells.ucum and test.unit and test.factor_from(cells.ucum) is not None:
+            points += 4
+        if cells.qualitative and test.kind == "qualitative":
+            points += 3
+        if cells.value is not None and cells.qualitative is None and test.kind == "quantitative":
+            points += 2
+        return points
+
+    return max(tests, key=score)
+
+
+def build_item(
+    name: str,
+    test: LabTest | None,
+    cells: _Cells,
+    line: int,
+    sex: str | None,
+    age: float | None,
+) -> LabItem:
+    value_text = cells.value_text or ""
+    ref: RefRange | None = None
+    if cells.range_text is not None:
+        ref = RefRange(
+            low=cells.range_low,
+            high=cells.range_high,
+            text=cells.range_text,
+            origin="printed",
+            expected=cells.range_expected,
+        )
+    elif test is not None:
+        ref = default_range(test, cells.ucum, sex, age)
+    return LabItem(
+        name=name,
+        test_id=test.id if test else None,
+        loinc=test.loinc[0] if test else None,
+        value_text=value_text,
+        value=cells.value,
+        comparator=cells.comparator,
+        qualitative=cells.qualitative,
+        grade=cells.grade,
+        unit=cells.unit,
+        ucum=cells.ucum,
+        printed_flag=cells.flag,
+        flag=compute_flag(cells, ref, test),
+        reference_range=ref,
+        line=line,
+    )
+
+
+def default_range(
+    test: LabTest, ucum: str | None, sex: str | None, age: float | None
+) -> RefRange | None:
+    """The catalogue interval for this person, converted into the printed unit when needed."""
+    if test.kind == "qualitative" and test.expected:
+        return RefRange(text="阴性/negative", origin="default", expected="negative")
+    interval = test.interval_for(sex, age)
+    if interval is None:
+        return None
+    factor = 1.0
+    if ucum and test.unit and ucum != test.unit:
+        to_test = test.factor_from(ucum)
+        if to_test is None:
+            return None
+        factor = 1.0 / to_test
+    low = None if interval.low is None else _sig(interval.low * factor)
+    high = None if interval.high is None else _sig(interval.high * factor)
+    if low is not None and high is not None:
+        text = f"{low:g}-{high:g}"
+    elif high is not None:
+        text = f"<{high:g}"
+    else:
+        text = f">={low:g}"
+    return RefRange(low=low, high=high, text=text, origin="default", source=interval.source)
+
+
+def _sig(value: float) -> float:
+    """Three significant figures: converted limits should not look more precise than they are."""
+    return float(f"{value:.3g}")
+
+
+def compute_flag(cells: _Cells, ref: RefRange | None, test: LabTest | None) -> Flag | None:
+    printed = cells.flag
+    if printed in FLAGS_UP:
+        return "H"
+    if printed in FLAGS_DOWN:
+        return "L"
+    if cells.qualitative is not None:
+        expected = ref.expected if ref else None
+        if expected is None and test is not None:
+            expected = "negative" if test.expected else None
+        if expected == "negative" and cells.qualitative != "negative":
+            return "A"
+        return "A" if printed in FLAGS_ABNORMAL else None
+    if cells.value is None or ref is None:
+        return "A" if printed in FLAGS_ABNORMAL else None
+    value, comparator = cells.value, cells.comparator
+    if ref.high is not None:
+        above = value > ref.high if comparator not in ("<", "<=") else False
+        if above:
+            return "H"
+    if ref.low is not None:
+        below = value < ref.low if comparator not in (">", ">=") else False
+        if comparator in ("<", "<=") and value <= ref.low:
+            below = True
+        if below:
+            return "L"
+    return "A" if printed in FLAGS_ABNORMAL else None
+
+
+def _resolve_context(
+    items: list[LabItem], catalogue: Catalogue, sex: str | None, age: float | None
+) -> list[LabItem]:
+    """Ambiguous aliases (白细胞 in blood or urine, PCT) follow the report's dominant panel."""
+    panels: dict[str, int] = {}
+    for item in items:
+        if item.test_id:
+            test = catalogue.by_id[item.test_id]
+            if len(catalogue.lookup(item.name)) == 1:
+                panels[test.panel] = panels.get(test.panel, 0) + 1
+    if not panels:
+        return items
+    dominant = max(panels, key=lambda key: panels[key])
+    resolved: list[LabItem] = []
+    for item in items:
+        candidates = catalogue.lookup(item.name)
+        if len(candidates) > 1 and item.test_id:
+            current = catalogue.by_id[item.test_id]
+            preferred = [t for t in candidates if t.panel == dominant]
+            unit_ok = [
+                t for t in preferred if not item.ucum or t.factor_from(item.ucum) is not None
+            ]
+            if unit_ok and current.panel != dominant and item.qualitative is None:
+                test = unit_ok[0]
+                item = item.model_copy(
+                    update={
+                        "test_id": test.id,
+                        "loinc": test.loinc[0],
+                        "reference_range": item.reference_range
+                        if item.reference_range and item.reference_range.origin == "printed"
+                        else default_range(test, item.ucum, sex, age),
+                    }
+                )
+        resolved.append(item)
+    return resolved
+
+
+def parse_text(text: str, *, sex: str | None = None, age: float | None = None) -> ParsedReport:
+    return ReportParser().parse(text, sex=sex, age=age)

@@ -1,0 +1,171 @@
+"""Turn an uploaded file (text, PDF, photo) into report text, then into parsed items.
+
+The file type is decided by its bytes, not its name. Limits protect the process: size,
+page count and decoded pixel count (decompression bombs) are checked before heavy work.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from aegle.labs.errors import (
+    CorruptFile,
+    EncryptedPdf,
+    FileTooLarge,
+    ImageTooLarge,
+    NoResultsFound,
+    NoTextFound,
+    UnsupportedFileType,
+    UnsupportedLanguage,
+)
+from aegle.labs.model import ParsedReport
+from aegle.labs.parse import ReportParser
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PAGES = 50
+MAX_PIXELS = 40_000_000
+PDF_RENDER_SCALE = 2.0
+
+Kind = Literal["text", "pdf", "image"]
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: Kind
+    text: str
+    pages: int
+
+
+def sniff(data: bytes) -> Kind:
+    head = data[:16]
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM")) or (
+        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    ):
+        return "image"
+    if b"\x00" in data[:4096]:
+        raise UnsupportedFileType()
+    return "text"
+
+
+def decode_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnsupportedFileType()
+
+
+def _check_image(data: bytes) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError) as exc:
+        raise CorruptFile() from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge() from exc
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge()
+
+
+def image_text(data: bytes) -> str:
+    from aegle.labs.ocr import ocr_image, text_from_boxes
+
+    _check_image(data)
+    boxes = ocr_image(data)
+    if not boxes:
+        raise NoTextFound()
+    return text_from_boxes(boxes)
+
+
+def pdf_text(data: bytes) -> tuple[str, int]:
+    """Text of every page; a page with no text layer (a scan) is rendered and OCR'd."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).casefold():
+            raise EncryptedPdf() from exc
+        raise CorruptFile() from exc
+    try:
+        count = len(pdf)
+        if count > MAX_PAGES:
+            raise FileTooLarge()
+        pages: list[str] = []
+        for index in range(count):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+            if not text.strip():
+                text = _ocr_page(page)
+            page.close()
+            pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+    finally:
+        pdf.close()
+    return "\n".join(pages), count
+
+
+def _ocr_page(page: object) -> str:
+    from aegle.labs.ocr import ocr_image, text_from_boxes
+
+    bitmap = page.render(scale=PDF_RENDER_SCALE)  # type: ignore[attr-defined]
+    image = bitmap.to_pil()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    boxes = ocr_image(buffer.getvalue())
+    return text_from_boxes(boxes) if boxes else ""
+
+
+def read_document(data: bytes) -> Document:
+    if len(data) > MAX_BYTES:
+        raise FileTooLarge()
+    if not data.strip():
+        raise NoTextFound()
+    kind = sniff(data)
+    if kind == "pdf":
+        text, pages = pdf_text(data)
+        return Document("pdf", text, pages)
+    if kind == "image":
+        return Document("image", image_text(data), 1)
+    return Document("text", decode_text(data), 1)
+
+
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_SUPPORTED = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+
+
+def check_language(text: str) -> None:
+    """Raise when the text is mostly in a script we cannot read (Cyrillic, Arabic, ...)."""
+    letters = _LETTERS.findall(text)
+    if not letters:
+        return
+    supported = sum(1 for char in letters if _SUPPORTED.match(char))
+    if supported / len(letters) < 0.5:
+        raise UnsupportedLanguage()
+
+
+def read_report(
+    data: bytes,
+    *,
+    sex: str | None = None,
+    age: float | None = None,
+    parser: ReportParser | None = None,
+) -> tuple[Document, ParsedReport]:
+    """Read a file into parsed items, or raise one of the `aegle.labs.errors`."""
+    document = read_document(data)
+    if not document.text.strip():
+        raise NoTextFound()
+    report = (parser or ReportParser()).parse(document.text, sex=sex, age=age)
+    if not report.items:
+        check_language(document.text)
+        raise NoResultsFound()
+    return document, report

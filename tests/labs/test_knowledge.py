@@ -1,0 +1,109 @@
+"""Every lab knowledge file loads strictly and every fact carries resolvable provenance."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aegle.core.errors import ConfigurationError
+from aegle.labs.catalogue import KNOWLEDGE_DIR, load_catalogue, normalize_name
+from aegle.labs.units import normalize_unit
+
+CATALOGUE = load_catalogue()
+
+
+def test_catalogue_has_the_common_panels() -> None:
+    panels = {test.panel for test in CATALOGUE.tests}
+    assert {"cbc", "liver", "kidney", "metabolic", "endocrine", "markers", "urine"} <= panels
+    assert len(CATALOGUE.tests) >= 100
+
+
+def test_every_fact_cites_a_known_source() -> None:
+    for test in CATALOGUE.tests:
+        assert test.source_ids() <= set(CATALOGUE.sources), test.id
+        for interval in test.reference_intervals:
+            assert interval.source in CATALOGUE.sources
+        if test.kind == "quantitative":
+            assert test.unit
+
+
+def test_every_source_is_complete() -> None:
+    for source in CATALOGUE.sources.values():
+        assert source.title
+        assert source.publisher
+        assert source.edition
+        assert source.section
+
+
+def test_units_are_ucum_codes_we_can_read() -> None:
+    # The catalogue unit must round-trip through our printed-unit normaliser.
+    for test in CATALOGUE.tests:
+        if test.unit and not test.unit.startswith(("{", "[", "/", "1", "mL/min")):
+            assert normalize_unit(test.unit) == test.unit, test.id
+
+
+def test_adult_cbc_intervals_follow_ws_t_405() -> None:
+    hgb = CATALOGUE.by_id["hgb"]
+    male = hgb.interval_for("M", 40)
+    female = hgb.interval_for("F", 40)
+    assert male is not None
+    assert (male.low, male.high) == (130, 175)
+    assert female is not None
+    assert (female.low, female.high) == (115, 150)
+    assert male.source == "wst405_2012"
+    plt = CATALOGUE.by_id["plt"].interval_for("F", 30)
+    assert plt is not None
+    assert (plt.low, plt.high) == (125, 350)
+
+
+def test_age_bands_are_respected() -> None:
+    crea = CATALOGUE.by_id["crea"]
+    young, old = crea.interval_for("M", 30), crea.interval_for("M", 70)
+    assert young is not None
+    assert old is not None
+    assert young.high == 97
+    assert old.high == 111
+    assert crea.interval_for("M", 5) is None  # no child interval: never apply adult numbers
+    alp = CATALOGUE.by_id["alp"]
+    assert alp.interval_for("F", 55) is not None
+    assert alp.interval_for("F", 55).high == 135
+
+
+def test_aliases_printed_on_reports_resolve() -> None:
+    for alias in ("谷丙转氨酶", "丙氨酸氨基转移酶", "ALT", "GPT", "sgpt"):
+        assert [t.id for t in CATALOGUE.lookup(alias)] == ["alt"]
+    assert {t.id for t in CATALOGUE.lookup("PCT")} == {"pct_plt", "procalcitonin"}
+    assert normalize_name("ＡＬＴ") == normalize_name("alt")
+
+
+def test_intervals_do_not_overlap_for_the_same_person() -> None:
+    for test in CATALOGUE.tests:
+        for sex in ("M", "F"):
+            for age in range(18, 80):
+                matches = [r for r in test.reference_intervals if r.applies(sex, age)]
+                assert len(matches) <= 1, (test.id, sex, age)
+
+
+def test_unknown_keys_are_errors(tmp_path: Path) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "tests_cbc.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tests"][0]["made_up_key"] = 1
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_catalogue(tmp_path)
+
+
+def test_unresolved_source_is_an_error(tmp_path: Path) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "tests_liver.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tests"][0]["reference_intervals"][0]["source"] = "nowhere"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_catalogue(tmp_path)
