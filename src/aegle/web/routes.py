@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -49,8 +48,11 @@ class WebPages:
             auth = services.accounts.authenticate_session(raw)
             yield services, auth.actor(f"web:{client_address(request)}"), auth
 
-    def redirect(self, url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303)
+    def redirect(self, url: str, request: Request | None = None) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if request is not None and (chosen := self.render.requested_lang(request)):
+            self.cookies.set_lang(response, chosen)  # `?lang=` sticks across the redirect
+        return response
 
     # -- anonymous pages ---------------------------------------------------------------------
 
@@ -161,7 +163,7 @@ class WebPages:
         with self.signed_in(request) as (services, actor, auth):
             conversations = services.conversations.list_for(actor, auth.user.id)
             if conversation_id is None and conversations:
-                return self.redirect(f"/chat/{conversations[0].id}")
+                return self.redirect(f"/chat/{conversations[0].id}", request)
             current = None
             messages: list[MessageView] = []
             if conversation_id is not None:
@@ -226,9 +228,7 @@ def build_router(pages: WebPages) -> APIRouter:
 
     @router.get("/")
     def home(request: Request) -> Response:
-        target = "/chat" if request.cookies.get(SESSION_COOKIE) else "/login"
-        query = urlencode({"lang": lang}) if (lang := request.query_params.get("lang")) else ""
-        return pages.redirect(f"{target}?{query}" if query else target)
+        return pages.redirect("/chat" if request.cookies.get(SESSION_COOKIE) else "/login", request)
 
     @router.get("/login")
     def login_page(request: Request) -> Response:

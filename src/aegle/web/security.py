@@ -64,8 +64,8 @@ class CookiePolicy:
     def anonymous_token(self, request: Request) -> str:
         """The form token for the caller's nonce. Without a nonce cookie a new nonce is made;
         `remember_nonce` then sets it on the response."""
-        nonce: str = request.cookies.get(CSRF_COOKIE) or getattr(
-            request.state, "new_csrf_nonce", ""
+        nonce = str(
+            request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_nonce", "")
         )
         if len(nonce) < 16:
             nonce = secrets.token_urlsafe(24)
