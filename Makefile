@@ -13,11 +13,8 @@ BIN := $(VENV)/bin
 # executable_path=/usr/bin/chromium), a CJK font so Chinese pages render in screenshots, and
 # the PostgreSQL server for the throwaway test cluster.
 TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
-# pip's warnings about this machine's extra local indexes that do not exist are noise: drop them.
-PIP_INSTALL = set -o pipefail; $(BIN)/python -m pip install --quiet --progress-bar off $(1) 2>&1 \
-	| { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help run test lint format bench docs
+.PHONY: help run test lint format bench docs lock
 
 help:
 	@echo "make run     install into $(VENV), migrate, load demo data and serve (http://127.0.0.1:8000)"
@@ -26,6 +23,7 @@ help:
 	@echo "make format  apply ruff fixes and formatting"
 	@echo "make bench   run the benchmark scripts in bench/"
 	@echo "make docs    regenerate docs/settings.md from the settings tree"
+	@echo "make lock    re-pin indirect dependencies (scripts/constraints.txt) from a clean install"
 
 # The venv is made once; Debian's python3 needs python3-venv for `-m venv` (ensurepip).
 $(BIN)/pip:
@@ -35,15 +33,15 @@ $(BIN)/pip:
 	@echo "==> creating $(VENV) with $$($(PYTHON) --version)"
 	@$(PYTHON) -m venv $(VENV)
 
-# Stamps re-run pip when pyproject.toml (the pinned dependencies) changes.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/pip
+# Stamps re-run pip when the pins change (pyproject.toml, scripts/constraints.txt).
+$(VENV)/.installed-run: pyproject.toml $(wildcard scripts/constraints.txt) | $(BIN)/pip
 	@echo "==> pip install -e . (into $(VENV))"
-	@$(call PIP_INSTALL,-e .)
+	@scripts/pip-install.sh $(VENV) .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/pip
+$(VENV)/.installed-dev: pyproject.toml $(wildcard scripts/constraints.txt) | $(BIN)/pip
 	@echo "==> pip install -e '.[dev]' (into $(VENV))"
-	@$(call PIP_INSTALL,-e '.[dev]')
+	@scripts/pip-install.sh $(VENV) '.[dev]'
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -74,3 +72,17 @@ bench: $(VENV)/.installed-dev
 
 docs: $(VENV)/.installed-run
 	$(BIN)/python -m aegle.settings_doc
+
+# Resolve pyproject.toml afresh in a throwaway venv and pin what it pulls in.
+lock:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "==> resolving pyproject.toml in a clean venv"; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	mv scripts/constraints.txt "$$tmp/old.txt" 2>/dev/null || true; \
+	if scripts/pip-install.sh "$$tmp/venv" '.[dev]'; then \
+		"$$tmp/venv/bin/python" -m pip freeze --exclude-editable \
+			| $(PYTHON) scripts/lock.py > scripts/constraints.txt; \
+		echo "wrote scripts/constraints.txt"; \
+	else \
+		mv "$$tmp/old.txt" scripts/constraints.txt 2>/dev/null || true; exit 1; \
+	fi
