@@ -1,6 +1,13 @@
-"""`aegle interview --jsonl`: the interview protocol on stdin/stdout (issue 3)."""
+"""`aegle interview --jsonl`: the interview protocol on stdin/stdout (issue 3).
+
+One process serves many interviews; every input line gets exactly one output line; nothing but
+protocol lines goes to stdout. The protocol itself lives in `aegle.clinic.protocol`.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
 
 import typer
 
@@ -8,6 +15,25 @@ import typer
 def interview(
     jsonl: bool = typer.Option(False, "--jsonl", help="Speak the JSON-lines protocol."),
 ) -> None:
-    """Run a consultation interview (not built yet)."""
-    typer.echo("The interview engine is not built yet.", err=True)
-    raise typer.Exit(2)
+    """Run consultation interviews over the JSON-lines protocol (see PROTOCOL.md)."""
+    if not jsonl:
+        typer.echo("Use --jsonl: one JSON message per line on stdin (see PROTOCOL.md).", err=True)
+        raise typer.Exit(2)
+    from aegle.clinic.protocol import Session
+
+    session = Session()
+    stdin = sys.stdin
+    stdout = sys.stdout
+    for raw in stdin:
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            messages = session.handle(line)
+        except Exception as err:  # never die on one bad line; the session stays usable
+            print(f"interview: internal error: {err!r}", file=sys.stderr)
+            session.interview = None
+            messages = [{"type": "error", "message": "internal error; the interview was reset"}]
+        for message in messages:
+            stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
+        stdout.flush()
