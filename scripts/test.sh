@@ -50,7 +50,8 @@ trap 'exit 130' INT TERM
 
 postgres_tests() {
   local url rc=0
-  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/aegle-pg.XXXXXX")
+  # In /tmp, not $TMPDIR: the cluster may belong to the postgres user, who must reach it.
+  pg_dir=$(mktemp -d /tmp/aegle-pg.XXXXXX)
   url=$(scripts/pg-throwaway.sh start "$pg_dir") || return 1
   echo "throwaway cluster: $url"
   AEGLE_TEST_DATABASE_URL=$url run_pytest -m db --junitxml="$artifacts/pytest-postgresql.xml" || rc=$?
