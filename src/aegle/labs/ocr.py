@@ -26,7 +26,8 @@ DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 GLUED_NUMBERS = re.compile(r"(\d+\.\d{2})(?=\d+\.\d+\s*[~～-])")
 # "4.00~10.0010~9/L": a two-decimal range glued to a 10^n unit.
 GLUED_RANGE_COUNT = re.compile(r"(\d+\.\d{1,2}\s*[~～-]\s*\d+\.\d{2})(?=10\D?\d{1,2}/?[lL]?)")
-TRAILING_INDEX = re.compile(r"\s*\d{1,2}$")
+TRAILING_INDEX = re.compile(r"(?<=[A-Za-z%/])\d{1,2}$")
+INDEX_ONLY = re.compile(r"^\d{1,2}$")
 
 
 @dataclass(frozen=True)
@@ -163,14 +164,22 @@ def text_from_boxes(boxes: Sequence[Box], catalogue: Catalogue | None = None) ->
             fixed = fixer.fix_prefix(re.sub(r"^\d{1,2}(?=[\u4e00-\u9fff])", "", cell))
             starts_name = bool(CJK.match(fixed)) and _known_start(fixer, fixed)
             if starts_name and record:
-                if record:
-                    record[-1] = TRAILING_INDEX.sub("", record[-1]) or record[-1]
-                lines.append("  ".join(record))
+                _emit(record, lines)
                 record = []
             record.append(fixed if starts_name else cell)
-        if record:
-            lines.append("  ".join(record))
+        _emit(record, lines)
     return "\n".join(lines)
+
+
+def _emit(record: list[str], lines: list[str]) -> None:
+    """Close a record, dropping row numbers: a lone index, or the next row's index at the end."""
+    if not record or all(INDEX_ONLY.match(cell) for cell in record):
+        return
+    if len(record) > 2 and INDEX_ONLY.match(record[-1]):
+        record = record[:-1]
+    elif len(record) > 2:
+        record = [*record[:-1], TRAILING_INDEX.sub("", record[-1]) or record[-1]]
+    lines.append("  ".join(record))
 
 
 def _known_start(fixer: NameFixer, text: str) -> bool:

@@ -129,6 +129,8 @@ def _split_pieces(rest: str) -> list[str]:
     rest = re.sub(r"([<>≤≥])\s+(?=\d)", r"\1", rest)
     rest = re.sub(r"(?<=\d)\s*([↑↓]+)", r" \1", rest)
     rest = re.sub(r"([x×*])\s+(?=10)", r"\1", rest)
+    # "0 - 0.1": a range printed with spaces around its separator is one cell.
+    rest = re.sub(r"(?<=\d)\s*(--|-|~|～|—|–|―)\s*(?=\d)", r"\1", rest)
     for token in rest.split():
         pieces.extend(_split_token(token))
     return pieces

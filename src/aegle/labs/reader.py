@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,15 +63,18 @@ def decode_text(data: bytes) -> str:
 
 
 def _check_image(data: bytes) -> None:
+    """Read only the header: the pixel count is checked before anything is decoded."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge() from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise CorruptFile() from exc
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge() from exc
     if width * height > MAX_PIXELS:
         raise ImageTooLarge()
 

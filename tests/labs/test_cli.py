@@ -1,0 +1,95 @@
+"""`aegle labs parse|explain|catalogue`: the JSON shapes of issue 4 and localized errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aegle.cli.main import app
+
+RUNNER = CliRunner()
+REPORT = """姓名：王五  性别：男  年龄：58岁
+项目            结果     单位       参考区间
+白细胞计数      12.3 ↑   10^9/L     3.5-9.5
+血红蛋白        98 ↓     g/L        130-175
+谷丙转氨酶      88       U/L
+钾              6.9      mmol/L     3.5-5.3
+尿蛋白          2+                  阴性
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "report.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_parse_json_shape(tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, ["labs", "parse", str(_write(tmp_path, REPORT)), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["items"]
+    assert len(data["items"]) == 5
+    for item in data["items"]:
+        assert set(item) == {"name", "loinc", "value", "unit", "flag", "reference_range"}
+        ref = item["reference_range"]
+        assert ref is None or set(ref) == {"low", "high", "text", "origin"}
+    wbc, hgb, alt, k, pro = data["items"]
+    assert (wbc["name"], wbc["loinc"], wbc["value"], wbc["flag"]) == (
+        "白细胞计数",
+        "6690-2",
+        12.3,
+        "H",
+    )
+    assert wbc["reference_range"] == {
+        "low": 3.5,
+        "high": 9.5,
+        "text": "3.5-9.5",
+        "origin": "printed",
+    }
+    assert hgb["flag"] == "L"
+    assert alt["reference_range"]["origin"] == "default"
+    assert (alt["reference_range"]["low"], alt["reference_range"]["high"]) == (9, 50)
+    assert alt["flag"] == "H"
+    assert k["value"] == 6.9
+    assert pro["value"] == "2+"
+    assert pro["flag"] == "A"
+
+
+def test_explain_puts_critical_first_in_both_languages(tmp_path: Path) -> None:
+    path = _write(tmp_path, REPORT)
+    zh = RUNNER.invoke(app, ["labs", "explain", str(path), "--lang", "zh"])
+    en = RUNNER.invoke(app, ["labs", "explain", str(path), "--lang", "en"])
+    assert zh.exit_code == 0
+    assert en.exit_code == 0
+    assert zh.stdout.index("危急值") < zh.stdout.index("异常结果")
+    assert "急诊医学科" in zh.stdout
+    assert en.stdout.index("Critical results") < en.stdout.index("Abnormal results")
+    assert "What this cannot tell you" in en.stdout
+    assert "WS/T" in en.stdout
+
+
+def test_catalogue_json_shape() -> None:
+    result = RUNNER.invoke(app, ["labs", "catalogue", "--json"])
+    assert result.exit_code == 0
+    tests = json.loads(result.stdout)["tests"]
+    assert len(tests) >= 100
+    keys = {"loinc", "name_zh", "name_en", "aliases", "unit", "reference_intervals"}
+    assert all(set(t) == keys for t in tests)
+    alt = next(t for t in tests if "1742-6" in t["loinc"])
+    male = next(r for r in alt["reference_intervals"] if r["sex"] == "M")
+    assert set(male) == {"sex", "age_min", "age_max", "low", "high", "unit", "source"}
+    assert (male["low"], male["high"], male["unit"]) == (9, 50, "U/L")
+    assert "WS/T 404.1-2012" in male["source"]
+
+
+def test_bad_input_gives_a_localized_message(tmp_path: Path) -> None:
+    path = tmp_path / "report.docx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    zh = RUNNER.invoke(app, ["labs", "parse", str(path), "--json", "--lang", "zh"])
+    en = RUNNER.invoke(app, ["labs", "parse", str(path), "--json", "--lang", "en"])
+    assert zh.exit_code == en.exit_code == 2
+    assert "不支持该文件类型" in zh.stderr
+    assert "not supported" in en.stderr

@@ -1,0 +1,141 @@
+"""Interpretation: statuses, critical values first, patterns, eGFR, departments, citations."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import aegle.labs.interpret as interpret_module
+from aegle.core.types import Severity, TriageLevel
+from aegle.labs.interpret import ckd_epi_2021, explain, gfr_category
+from aegle.labs.parse import parse_text
+from aegle.labs.render import explanation_text
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(interpret_module).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("scr", "age", "sex", "expected"),
+    [
+        # Values computed by hand from the published 2021 CKD-EPI creatinine equation.
+        (1.0, 50, "M", 91.7),
+        (0.7, 40, "F", 112.1),
+        (2.0, 70, "M", 35.2),
+        (0.5, 30, "F", 129.3),
+    ],
+)
+def test_ckd_epi_2021(scr: float, age: float, sex: str, expected: float) -> None:
+    assert ckd_epi_2021(scr, age, sex) == pytest.approx(expected, abs=0.15)
+
+
+def test_gfr_categories() -> None:
+    assert [gfr_category(v) for v in (95, 75, 50, 35, 20, 10)] == [
+        "G1",
+        "G2",
+        "G3a",
+        "G3b",
+        "G4",
+        "G5",
+    ]
+
+
+def test_critical_values_come_first_and_are_urgent() -> None:
+    report = parse_text("性别：男 年龄：50岁\n钾 6.8 mmol/L 3.5-5.3\n血红蛋白 140 g/L 130-175\n")
+    result = explain(report)
+    assert result.triage == TriageLevel.EMERGENCY
+    assert [a.item.test_id for a in result.critical] == ["k"]
+    assert result.critical[0].severity == Severity.CRITICAL
+    assert result.departments[0].code == "20"
+    text = explanation_text(result, "en")
+    assert text.index("Critical") < text.index("within the reference range")
+    assert "Kost" in text
+
+
+def test_no_critical_alarm_when_the_unit_scale_is_unknown() -> None:
+    # 9.8 with no unit but a g/dL-scale printed range must not be read as 9.8 g/L.
+    result = explain(parse_text("Hemoglobin 9.8 12.0-16.0"))
+    assert result.critical == []
+    assert result.abnormal[0].status == "low"
+
+
+def test_microcytic_anaemia_pattern() -> None:
+    text = (
+        "血红蛋白 95 g/L 115-150\n平均红细胞体积 72 fL 82-100\n平均红细胞血红蛋白含量 22 pg 27-34\n"
+    )
+    result = explain(parse_text(text))
+    pattern = next(p for p in result.patterns if p.id == "anaemia")
+    assert "小细胞" in pattern.title.zh
+    assert "hypochromic" in pattern.title.en
+    assert pattern.department == "03.05"
+    assert pattern.citations
+
+
+def test_macrocytic_and_normocytic() -> None:
+    macro = explain(parse_text("HGB 100 g/L 130-175\nMCV 108 fL 82-100"))
+    assert macro.patterns[0].title.en == "Macrocytic anaemia"
+    normo = explain(parse_text("HGB 100 g/L 130-175\nMCV 90 fL 82-100"))
+    assert normo.patterns[0].title.en == "Normocytic anaemia"
+
+
+@pytest.mark.parametrize(
+    ("alt", "alp", "title"),
+    [
+        (400, 100, "Hepatocellular pattern"),
+        (60, 400, "Cholestatic pattern"),
+        (200, 150, "Mixed liver pattern"),
+    ],
+)
+def test_liver_r_ratio(alt: int, alp: int, title: str) -> None:
+    report = parse_text(f"ALT {alt} U/L 9-50\nALP {alp} U/L 45-125\n")
+    pattern = next(p for p in explain(report).patterns if p.id == "liver")
+    assert pattern.title.en == title
+
+
+def test_egfr_needs_age_and_sex() -> None:
+    without = explain(parse_text("肌酐 180 umol/L 57-111"))
+    assert without.egfr is None
+    report = parse_text("性别：男 年龄：70岁\n肌酐 180 umol/L 57-111\n")
+    result = explain(report)
+    assert result.egfr == pytest.approx(ckd_epi_2021(180 / 88.4, 70, "M"))
+    kidney = next(p for p in result.patterns if p.id == "kidney")
+    assert "G3b" in kidney.title.en
+    assert kidney.department == "03.06"
+
+
+def test_thyroid_and_urine_patterns() -> None:
+    thyroid = explain(parse_text("TSH 8.5 mIU/L 0.27-4.2\nFT4 9.0 pmol/L 12-22"))
+    assert thyroid.patterns[0].title.en == "Pattern of an underactive thyroid"
+    sub = explain(parse_text("TSH 8.5 mIU/L 0.27-4.2\nFT4 15 pmol/L 12-22"))
+    assert "subclinical" in sub.patterns[0].title.en
+    uti = explain(parse_text("亚硝酸盐 阳性(+)\n白细胞酯酶 2+\n尿蛋白 阴性"))
+    assert [p.id for p in uti.patterns] == ["uti"]
+
+
+def test_glucose_and_lipid_context() -> None:
+    result = explain(parse_text("空腹血糖 7.8 mmol/L 3.9-6.1\n甘油三酯 6.0 mmol/L <1.7"))
+    ids = [p.id for p in result.patterns]
+    assert "glucose" in ids
+    lipids = next(p for p in result.patterns if p.id == "lipids")
+    assert "pancreatitis" in lipids.detail.en
+
+
+def test_normal_report_says_so_and_states_limits() -> None:
+    result = explain(parse_text("白细胞计数 6.0 10^9/L 3.5-9.5\n血红蛋白 140 g/L 130-175"))
+    assert result.triage == TriageLevel.SELF_CARE
+    assert result.abnormal == []
+    for locale in ("zh-CN", "en"):
+        text = explanation_text(result, locale)
+        assert result.limitations.get(locale) in text
+
+
+def test_citations_resolve_and_are_numbered() -> None:
+    report = parse_text("性别：女 年龄：40岁\nALT 80 U/L\n")
+    result = explain(report)
+    ids = {c.id for c in result.citations}
+    assert all(c in ids for a in result.abnormal for c in a.citations)
+    text = explanation_text(result, "zh-CN")
+    assert "WS/T 404.1-2012" in text
+    assert "[1]" in text

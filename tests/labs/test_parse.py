@@ -1,0 +1,188 @@
+"""Parsing pasted report text: value styles, flags, ranges, units, names; fuzzed."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aegle.labs.catalogue import default_catalogue
+from aegle.labs.parse import ReportParser, parse_text
+
+PARSER = ReportParser()
+
+
+def one(line: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    items = PARSER.parse(line, **kwargs).items  # type: ignore[arg-type]
+    assert len(items) == 1, items
+    return items[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "comparator", "flag"),
+    [
+        ("白细胞计数 12.3↑ 10^9/L 3.5-9.5", 12.3, None, "H"),
+        ("血红蛋白 98 ↓ g/L 130-175", 98.0, None, "L"),
+        ("ALT 88 H U/L 9-50", 88.0, None, "H"),
+        ("Hemoglobin 10.1 L g/dL 12.0-16.0", 10.1, None, "L"),
+        ("C反应蛋白 <0.5 mg/L 0-10", 0.5, "<", None),
+        ("肌钙蛋白I  >50.0  ng/mL  0-0.04", 50.0, ">", "H"),
+        ("血小板计数 245 ×10^9/L 125～350", 245.0, None, None),
+        ("谷草转氨酶：45 U/L (15-40)", 45.0, None, "H"),
+    ],
+)
+def test_numeric_values_and_flags(
+    line: str, value: float, comparator: str | None, flag: str | None
+) -> None:
+    item = one(line)
+    assert item.value == value
+    assert item.comparator == comparator
+    assert item.flag == flag
+
+
+def test_scientific_notation_carries_its_unit() -> None:
+    item = one("白细胞 3.2E+09/L 3.5-9.5")
+    assert item.value == pytest.approx(3.2)
+    assert item.ucum == "10*9/L"
+    assert item.flag == "L"
+
+
+def test_qualitative_results() -> None:
+    negative = one("尿隐血 阴性(-) 阴性")
+    assert negative.qualitative == "negative"
+    assert negative.flag is None
+    graded = one("尿蛋白 1+ 阴性")
+    assert (graded.qualitative, graded.grade, graded.flag) == ("positive", "1+", "A")
+    assert one("尿蛋白 ++").grade == "2+"
+    assert one("亚硝酸盐 阳性(+)").flag == "A"
+    assert one("Nitrite  Negative").flag is None
+
+
+def test_printed_range_wins_over_default() -> None:
+    item = one("ALT 45 U/L 0-40", sex="M", age=40)
+    assert item.reference_range is not None
+    assert item.reference_range.origin == "printed"
+    assert item.flag == "H"  # the default (9-50 for men) would call it normal
+
+
+def test_default_range_by_sex_and_age_from_the_header() -> None:
+    report = parse_text("姓名：李四  性别：女  年龄：65岁\n肌酐  78  umol/L\n")
+    item = report.items[0]
+    assert report.sex == "F"
+    assert report.age == 65
+    assert item.reference_range is not None
+    assert item.reference_range.origin == "default"
+    assert (item.reference_range.low, item.reference_range.high) == (41, 81)
+    assert item.flag is None
+
+
+def test_default_range_is_converted_into_the_printed_unit() -> None:
+    item = one("Creatinine 1.5 mg/dL", sex="M", age=40)
+    assert item.reference_range is not None
+    assert item.reference_range.high == pytest.approx(97 / 88.4, rel=0.01)
+    assert item.flag == "H"
+
+
+def test_no_default_for_children() -> None:
+    item = one("血红蛋白 105 g/L", sex="M", age=2)
+    assert item.reference_range is None
+    assert item.flag is None
+
+
+def test_names_as_printed_and_ocr_glued_values() -> None:
+    assert one("3淋巴细胞计数 1.48 1.00~3.30").name == "淋巴细胞计数"
+    glued = one("嗜酸性粒细胞计数0.17  0.00~0.50 109/L")
+    assert (glued.name, glued.value, glued.test_id) == ("嗜酸性粒细胞计数", 0.17, "eos_abs")
+    assert one("CA19-9 12.5 U/mL <37").test_id == "ca199"
+    assert one("GRA% 50 % 40-75").test_id == "neut_pct"
+
+
+def test_ambiguous_aliases_follow_unit_and_kind() -> None:
+    assert one("PCT 0.25 % 0.11-0.28").test_id == "pct_plt"
+    assert one("PCT 0.03 ng/mL <0.05").test_id == "procalcitonin"
+    assert one("白细胞 阴性").test_id == "u_le"
+    assert one("白细胞 6.1 10^9/L").test_id == "wbc"
+
+
+def test_header_and_noise_lines_are_not_results() -> None:
+    text = "检查日期 2016-09-21\n项目名称 结果 单位 参考范围\n第2页 共3页\n电话：0512-62627777\n"
+    assert parse_text(text).items == []
+
+
+def test_unknown_tests_are_kept_when_they_look_like_results() -> None:
+    item = one("某新项目  5.5  mmol/L  1.0-3.0")
+    assert item.test_id is None
+    assert item.flag == "H"
+
+
+# -- fuzzing -----------------------------------------------------------------------------
+
+CATALOGUE = default_catalogue()
+QUANT = [t for t in CATALOGUE.tests if t.kind == "quantitative" and t.unit]
+SEPARATORS = ["-", "~", "～", "—", " - ", "--"]
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> tuple[str, str, float, str | None, float, float]:
+    test = draw(st.sampled_from(QUANT))
+    names = [test.name_zh, test.name_en, *test.aliases]
+    # Only names that resolve to this one test (ambiguous aliases are tested above).
+    names = [n for n in names if [t.id for t in CATALOGUE.lookup(n)] == [test.id]]
+    name = draw(st.sampled_from(names or [test.name_zh]))
+    low_tenths = draw(st.integers(0, 500))
+    low, high = low_tenths / 10, (low_tenths + draw(st.integers(1, 500))) / 10
+    value = draw(st.integers(0, 2000)) / 100
+    decimals = draw(st.integers(0, 2))
+    value_text = f"{value:.{decimals}f}"
+    value = float(value_text)
+    flag = draw(st.sampled_from([None, "↑", "↓", "H", "L"]))
+    unit = test.unit or ""
+    sep = draw(st.sampled_from(SEPARATORS))
+    gap = draw(st.sampled_from(["  ", "\t", " "]))
+    cells = [value_text + (flag if flag in ("↑", "↓") and draw(st.booleans()) else "")]
+    if flag and not cells[0].endswith(flag):
+        cells.append(flag)
+    tail = [unit, f"{low:g}{sep}{high:g}"]
+    if draw(st.booleans()):
+        tail.reverse()
+    line = gap.join([name, *cells, *tail])
+    return line, test.id, value, flag, low, high
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows())
+def test_fuzz_rows_round_trip(row: tuple[str, str, float, str | None, float, float]) -> None:
+    line, test_id, value, flag, low, high = row
+    item = one(line)
+    assert item.test_id == test_id, line
+    assert item.value == pytest.approx(value)
+    assert item.reference_range is not None
+    assert (item.reference_range.low, item.reference_range.high) == (low, high), line
+    assert item.reference_range.origin == "printed"
+    if flag in ("↑", "H"):
+        assert item.flag == "H"
+    elif flag in ("↓", "L"):
+        assert item.flag == "L"
+    else:
+        expected = "H" if value > high else "L" if value < low else None
+        assert item.flag == expected, line
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(string.printable) + list("血红蛋白↑↓阴性（）～×μ")),
+        max_size=200,
+    )
+)
+def test_fuzz_never_crashes(text: str) -> None:
+    report = parse_text(text)
+    for item in report.items:
+        assert item.value_text
+        assert item.name
+        if item.reference_range and item.reference_range.low is not None:
+            assert item.reference_range.high is None or (
+                item.reference_range.low <= item.reference_range.high
+            )

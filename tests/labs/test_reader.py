@@ -1,0 +1,78 @@
+"""Reading files: type sniffing, PDFs (text, multi-page, encrypted, corrupt), bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from aegle.labs.errors import (
+    CorruptFile,
+    EncryptedPdf,
+    FileTooLarge,
+    ImageTooLarge,
+    NoResultsFound,
+    NoTextFound,
+    UnsupportedFileType,
+    UnsupportedLanguage,
+)
+from aegle.labs.reader import MAX_BYTES, read_document, read_report
+from tests.labs.pdfmaker import make_pdf
+
+
+def test_text_in_utf8_and_gb18030() -> None:
+    text = "血红蛋白 135 g/L 130-175\n"
+    for encoding in ("utf-8", "gb18030"):
+        _doc, report = read_report(text.encode(encoding))
+        assert report.items[0].test_id == "hgb"
+
+
+def test_multi_page_pdf_in_both_languages() -> None:
+    pdf = make_pdf(
+        [
+            ["Patient: Jane Doe   Sex: Female   Age: 34", "Hemoglobin 10.5 L g/dL 12.0-15.5"],
+            ["血小板计数  98  10^9/L  125-350", "谷丙转氨酶  88  U/L  7-40"],
+            ["Potassium 4.1 mmol/L 3.5-5.3"],
+        ]
+    )
+    document, report = read_report(pdf)
+    assert (document.kind, document.pages) == ("pdf", 3)
+    assert [i.test_id for i in report.items] == ["hgb", "plt", "alt", "k"]
+    assert report.sex == "F"
+    assert [i.flag for i in report.items] == ["L", "L", "H", None]
+
+
+def test_encrypted_and_corrupt_pdfs() -> None:
+    with pytest.raises(EncryptedPdf):
+        read_document(make_pdf([["x"]], encrypt_dict=True))
+    with pytest.raises(CorruptFile):
+        read_document(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    assert EncryptedPdf().localized("zh-CN").startswith("该 PDF")
+
+
+def test_wrong_types_and_sizes() -> None:
+    with pytest.raises(UnsupportedFileType):
+        read_document(b"PK\x03\x04" + b"\x00" * 100)  # a zip/docx
+    with pytest.raises(FileTooLarge):
+        read_document(b"a" * (MAX_BYTES + 1))
+    with pytest.raises(NoTextFound):
+        read_document(b"   \n ")
+    with pytest.raises(CorruptFile):
+        read_document(b"\x89PNG\r\n\x1a\n" + b"broken")
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buffer, format="PNG")
+    assert len(buffer.getvalue()) < 1_000_000
+    with pytest.raises(ImageTooLarge):
+        read_document(buffer.getvalue())
+
+
+def test_unsupported_language_and_no_results() -> None:
+    with pytest.raises(UnsupportedLanguage) as caught:
+        read_report("Гемоглобин повышен, общий анализ крови без особенностей".encode())
+    assert "中文" in caught.value.localized("zh-CN")
+    with pytest.raises(NoResultsFound):
+        read_report(b"Dear patient, your appointment is on Monday.")
