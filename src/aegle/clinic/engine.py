@@ -20,7 +20,7 @@ from aegle.clinic.text import Understanding, understand, yes_no
 from aegle.core.types import LocaleCode
 
 DEFAULT_MAX_QUESTIONS = 20
-STOP_PROBABILITY = 0.95
+STOP_PROBABILITY = 0.99
 MIN_GAIN = 0.02
 ACTIVE_FLOOR = 1e-6
 GROUP_KEEP = 0.5
@@ -79,6 +79,7 @@ class Interview:
     mentions: dict[str, bool] = field(default_factory=dict)
     pending: Question | None = None
     log_post: FloatArray = field(default_factory=lambda: np.zeros(0))
+    log_prior: FloatArray = field(default_factory=lambda: np.zeros(0))
     last_parent: str | None = None
     finished: bool = False
     questions_asked: int = 0
@@ -107,7 +108,8 @@ class Interview:
                 iv.age = u.age
             if iv.sex is None:
                 iv.sex = u.sex
-        iv.log_post = m.log_prior(iv.age, iv.sex)
+        iv.log_prior = m.log_prior(iv.age, iv.sex)
+        iv.log_post = iv.log_prior.copy()
         if iv.understanding is not None:
             iv._apply_understanding(iv.understanding)
         for code, present in findings or []:
@@ -215,6 +217,15 @@ class Interview:
         p = np.exp(x)
         total: float = float(p.sum())
         out: FloatArray = p / total
+        return out
+
+    def tempered(self, power: float) -> FloatArray:
+        """The posterior with the evidence's weight raised to `power` (< 1 flattens it): the
+        conditions still compatible with the answers, not only the single most likely."""
+        x = self.log_prior + power * (self.log_post - self.log_prior)
+        x = x - x.max()
+        p = np.exp(x)
+        out: FloatArray = p / float(p.sum())
         return out
 
     # ------------------------------------------------------------------ questions

@@ -15,6 +15,7 @@ from aegle.core.types import TriageLevel
 # always the top one. A clinician wants the plausible alternatives, not the long tail.
 SHOW_MIN = 0.01
 SHOW_MAX = 10
+TEMPER = 0.3
 # A condition drives the triage level once it is this likely (lower bars for the dangerous).
 LEVEL_BAR = {
     TriageLevel.EMERGENCY_AMBULANCE: 0.35,
@@ -64,13 +65,15 @@ class Shown:
 
 
 def _shown(iv: Interview, pi: np.ndarray[Any, np.dtype[np.float64]]) -> list[Shown]:
+    """Ranked by the posterior; the list holds the conditions that stay compatible with the
+    answers (tempered posterior above SHOW_MIN), as a clinician's differential would."""
+    soft = iv.tempered(TEMPER)
     order = np.argsort(-pi, kind="stable")
     out: list[Shown] = []
     for i in order[:SHOW_MAX]:
-        p = float(pi[i])
-        if out and p < SHOW_MIN:
-            break
-        out.append(Shown(iv.model.condition_ids[int(i)], p))
+        if out and float(soft[i]) < SHOW_MIN:
+            continue
+        out.append(Shown(iv.model.condition_ids[int(i)], float(pi[i])))
     return out
 
 
