@@ -25,6 +25,7 @@ from aegle.safety.knowledge import (
 from aegle.safety.normalize import normalize
 
 _LATIN = re.compile(r"[a-z0-9']+")
+_REACH = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +71,14 @@ class _Negator:
         self._break = re.compile("|".join(parts))
 
     def clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
-        left = 0
-        for match in self._break.finditer(text, 0, start):
+        """The clause around a hit, looking at most _REACH characters either side (the
+        negation windows are far smaller; the bound keeps long messages linear)."""
+        left = max(0, start - _REACH)
+        for match in self._break.finditer(text, left, start):
             left = match.end()
-        after = self._break.search(text, end)
-        right = after.start() if after else len(text)
-        return left, right
+        right = min(len(text), end + _REACH)
+        after = self._break.search(text, end, right)
+        return left, after.start() if after else right
 
     def negated(self, text: str, start: int, end: int, lang: Literal["zh", "en"]) -> bool:
         left, right = self.clause_bounds(text, start, end)
