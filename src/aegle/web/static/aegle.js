@@ -18,14 +18,17 @@
     }
   });
 
-  function scrollThread() {
+  // Show the latest turn from its start (the person's own message, then Aegle's reply), so a
+  // long reply is read from the top rather than from its last line.
+  function showLatestTurn() {
     var thread = document.getElementById("thread");
-    if (thread) {
-      thread.scrollTop = thread.scrollHeight;
-      var last = thread.querySelector(".message:last-of-type");
-      if (last && last.scrollIntoView) {
-        last.scrollIntoView({ block: "nearest" });
-      }
+    if (!thread) {
+      return;
+    }
+    var mine = thread.querySelectorAll(".message-user");
+    var latest = mine.length ? mine[mine.length - 1] : null;
+    if (latest && latest.scrollIntoView) {
+      latest.scrollIntoView({ block: "start" });
     }
   }
 
@@ -40,6 +43,10 @@
       }
     }
   });
-  document.addEventListener("htmx:afterSettle", scrollThread);
-  document.addEventListener("DOMContentLoaded", scrollThread);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "thread") {
+      showLatestTurn();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", showLatestTurn);
 })();
