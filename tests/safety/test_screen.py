@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,8 @@ from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import TriageLevel
 from aegle.safety import RuleSafetyScreen, load_default
 from tests.safety.cases import BENIGN, CRISIS, EMERGENCY
+
+SHARED = Path(__file__).resolve().parents[2] / "../shared/data"
 
 SCREEN = load_default()
 
@@ -141,3 +145,15 @@ def test_arbitrary_text_never_crashes(text: str, locale: str) -> None:
 @given(st.text(alphabet="胸口疼痛没有不想活死了出汗冷汗, 。!?iamnotchestpain", max_size=60))
 def test_lexicon_soup_never_crashes(text: str) -> None:
     SCREEN.screen(text, "zh-CN")
+
+
+def test_rarely_fires_on_real_medical_search_queries() -> None:
+    """KUAKE-QIC (CBLUE) holds 6,931 real Chinese medical search queries, nearly all routine.
+
+    A few are genuine red flags (误喝浓盐酸, 喝酒吐血了), so the bar is a low rate, not zero.
+    """
+    rows = json.loads((SHARED / "kuake-qic/KUAKE-QIC_train.json").read_text(encoding="utf-8"))
+    fired = [r["query"] for r in rows if SCREEN.screen(r["query"], "zh-CN").triggered]
+    assert len(rows) > 6000
+    assert len(fired) / len(rows) <= 0.01
+    assert "五十岁老年人误喝下浓盐酸，请问会不会有生命" in fired

@@ -26,6 +26,7 @@ from aegle.safety.normalize import normalize
 
 _LATIN = re.compile(r"[a-z0-9']+")
 _REACH = 120
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,9 @@ class RuleSafetyScreen:
                     *(("zh", compile_pattern(p, "zh")) for p in term.zh),
                     *(("en", compile_pattern(p, "en")) for p in term.en),
                 ),
-                exceptions=tuple(compile_pattern(p, "en") for p in term.exceptions),
+                exceptions=tuple(
+                    compile_pattern(p, "zh" if _CJK.search(p) else "en") for p in term.exceptions
+                ),
             )
             for term in knowledge.terms
         )
