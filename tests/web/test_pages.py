@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -337,6 +338,7 @@ def test_pages_send_security_headers_and_htmx_is_served(web: TestClient) -> None
     page = web.get("/login")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
     htmx = web.get("/static/vendor/htmx.min.js")
     assert htmx.status_code == 200
     assert "htmx" in htmx.text[:2000]
@@ -363,3 +365,20 @@ def test_actions_only_link_to_safe_targets() -> None:
     assert href("link", "https://www.who.int/") == "https://www.who.int/"
     assert href("link", "/chat") == "/chat"
     assert href("message", "tell me more") is None
+
+
+def test_chinese_chat_with_the_real_assistant(platform: Platform) -> None:
+    """The default assistant behind the page: a Chinese greeting gets a Chinese reply."""
+    with TestClient(create_app(platform=platform)) as client:
+        person = sign_in(client, platform, "zhong")
+        client.get("/chat?lang=zh-CN")
+        cid = person.new_conversation()
+        response = person.send(cid, "你好，你能做什么？")
+        assert response.status_code == 200
+        replies = re.findall(
+            r'<article class="message message-assistant".*?<p class="message-text">(.*?)</p>',
+            response.text,
+            re.S,
+        )
+        assert len(replies) == 1
+        assert re.search(r"[\u4e00-\u9fff]", replies[0])  # answered in Chinese

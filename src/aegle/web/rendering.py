@@ -31,6 +31,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # Pages can show health data: keep them out of shared and back-forward caches.
+    "Cache-Control": "no-store",
 }
 
 ERROR_HINTS: dict[int, str] = {
