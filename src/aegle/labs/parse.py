@@ -9,6 +9,7 @@ The printed range wins over the catalogue default.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|
 GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})(\D.*)$")
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
+MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
 
 SUFFIX_RE = re.compile(r"^\s?[(\[][^)\]\d\s]{1,16}[)\]]")
@@ -98,6 +100,8 @@ class _Cells:
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
+    # Table rules from Markdown or box-drawing pastes are column gaps.
+    text = re.sub(r"[|│┃]", "  ", text)
     return text.replace("\u3000", " ").replace("\t", "  ").strip()
 
 
@@ -252,17 +256,14 @@ class ReportParser:
             nxt = text[end : end + 1]
             # An ASCII alias must not run into more letters ("CA" inside "CA125").
             last = text[end - 1]
-            if (
-                nxt.isascii()
-                and (nxt.isalnum() or nxt in "%#")
-                and last.isascii()
-                and last.isalnum()
-            ):
+            glued = bool(nxt) and nxt.isascii() and (nxt.isalnum() or nxt in "%#/")
+            if glued and last.isascii() and last.isalnum():
                 continue
             best = (end, tests)
         return best
 
     def _row(self, text: str, line: int) -> _Row | None:
+        text = MARKER_RE.sub("", text, count=1)
         for candidate in (text, INDEX_RE.sub("", text, count=1)):
             if not candidate:
                 continue
@@ -293,17 +294,56 @@ class ReportParser:
         for number, line in enumerate(lines, start=1):
             if not line:
                 continue
-            item = self.parse_line(line, number, sex=sex, age=age)
-            if item is not None:
-                items.append(item)
+            for record in self.split_records(line):
+                item = self.parse_line(record, number, sex=sex, age=age)
+                if item is not None:
+                    items.append(item)
         items = _resolve_context(items, self.catalogue, sex, age)
         return ParsedReport(items=items, sex=_sex_code(sex), age=age)
+
+    def split_records(self, line: str) -> list[str]:
+        """Two-column reports print two results on one line: split where a second known
+        name starts after the current record already has its name and a result."""
+        tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", line)]
+        if len(tokens) < 4:
+            return [line]
+        name_end = self._name_end(line, 0)
+        if name_end is None:
+            return [line]
+        cuts: list[int] = []
+        has_value = False
+        for position, token in tokens:
+            if position < name_end:
+                continue
+            if has_value and self._starts_record(token, line[position:]):
+                cuts.append(position)
+                name_end = self._name_end(line, position) or position + len(token)
+                has_value = False
+                continue
+            if VALUE_RE.match(token) or _qual(token) or GLUED_FLAG_RE.match(token):
+                has_value = True
+        bounds = [0, *cuts, len(line)]
+        return [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
+
+    def _name_end(self, line: str, start: int) -> int | None:
+        text = line[start:]
+        stripped = MARKER_RE.sub("", text, count=1)
+        stripped = INDEX_RE.sub("", stripped, count=1)
+        found = self.match_prefix(stripped)
+        if found is None:
+            return None
+        return start + (len(text) - len(stripped)) + found[0]
+
+    def _starts_record(self, token: str, rest: str) -> bool:
+        if _is_value(token) or normalize_unit(token) or token in FLAGS_UP or token in FLAGS_DOWN:
+            return False
+        return self.match_prefix(MARKER_RE.sub("", rest, count=1)) is not None
 
     def parse_line(
         self, line: str, number: int = 0, *, sex: str | None = None, age: float | None = None
     ) -> LabItem | None:
         row = self._row(line, number)
-        if row is None or len(row.name) > 40:
+        if row is None or len(row.name) > 60:
             return None
         cells = _Cells()
         _fill(cells, _split_pieces(row.rest))
@@ -317,6 +357,10 @@ class ReportParser:
                 return None
         test = _choose(row.tests, cells)
         return build_item(row.name, test, cells, number, _sex_code(sex), age)
+
+
+def _is_value(cell: str) -> bool:
+    return bool(VALUE_RE.match(cell) or RANGE_RE.match(cell) or _qual(cell))
 
 
 def _sex_code(sex: str | None) -> str | None:
