@@ -47,8 +47,16 @@ def is_htmx(request: Request) -> bool:
 
 
 def safe_next(value: str | None, default: str = "/chat") -> str:
-    """Only site-local paths, so a crafted link cannot send people elsewhere after sign-in."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+    """Only site-local paths, so a crafted link cannot send people elsewhere after sign-in.
+    Backslashes and control characters are refused too: browsers may read `/\\x` or `/<TAB>/x`
+    as another host."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    ):
         return value
     return default
 
