@@ -59,7 +59,14 @@ def read_cgm_table(text: str, tz: str, unit: GlucoseUnit = "mg/dL") -> dict[str,
     Raises:
         InvalidInput: wrong columns, unreadable times or numbers, implausible values.
     """
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _read(text, tz, unit)
+    except csv.Error as exc:
+        raise InvalidInput(f"Malformed CSV: {exc}") from exc
+
+
+def _read(text: str, tz: str, unit: GlucoseUnit) -> dict[str, GlucoseSeries]:
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration as exc:

@@ -103,6 +103,7 @@ def _excursions(minmax: FloatArray, sd: float, plus: bool) -> list[float]:
     heights: list[float] = []
     j = prev_j = 0
     while j < n:
+        state = (j, prev_j)
         seg = m[j] - m[prev_j : j + 1]
         if seg.size == 0 or np.isnan(seg).all():
             j += 1
@@ -117,6 +118,8 @@ def _excursions(minmax: FloatArray, sd: float, plus: bool) -> list[float]:
                     prev_j = k if plus else j
                     j = k
                     break
+            if (j, prev_j) == state:
+                break  # no progress (iglu would loop forever here); the scan is complete
         else:
             j += 1
     return heights
@@ -132,8 +135,8 @@ def _segment_mage(gl: FloatArray, short_ma: int, long_ma: int) -> tuple[float, f
     minmax = _turning_points(gl, ids, kinds)
     finite = gl[~np.isnan(gl)]
     sd = float(np.std(finite, ddof=1)) if finite.size > 1 else NAN
-    if math.isnan(sd):
-        return None
+    if math.isnan(sd) or sd == 0:
+        return None  # a flat segment has no excursions
     up = _excursions(minmax, sd, plus=True)
     down = _excursions(minmax, sd, plus=False)
     if not up and not down:

@@ -37,11 +37,14 @@ def local_to_epoch(moments: list[datetime], tz: str) -> FloatArray:
     Ambiguous times (clock set back) take the first occurrence, as R's as.POSIXct does.
     """
     info = zone(tz)
-    return np.fromiter(
-        (m.replace(tzinfo=info, fold=0).timestamp() for m in moments),
-        dtype=np.float64,
-        count=len(moments),
-    )
+    try:
+        return np.fromiter(
+            (m.replace(tzinfo=info, fold=0).timestamp() for m in moments),
+            dtype=np.float64,
+            count=len(moments),
+        )
+    except (OverflowError, ValueError, OSError) as exc:
+        raise InvalidInput("A time is outside the supported range") from exc
 
 
 def utc_offsets(times: FloatArray, tz: str) -> FloatArray:

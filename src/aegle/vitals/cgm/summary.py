@@ -107,22 +107,25 @@ def m_value(gl: FloatArray, r: float = 90.0) -> float:
 
 
 def _bg_risk(gl: FloatArray) -> FloatArray:
-    """Kovatchev's symmetrised glucose scale f(gl) = 1.509 * (ln(gl)^1.084 - 5.381)."""
-    return 1.509 * (np.log(gl) ** 1.084 - 5.381)
+    """Kovatchev's symmetrised glucose scale without the 1.509 factor: ln(gl)^1.084 - 5.381.
+    Risk is 22.77 * value^2 (22.77 ~ 10 * 1.509^2, the rounded constant iglu uses)."""
+    return np.log(gl) ** 1.084 - 5.381
 
 
 def lbgi(gl: FloatArray) -> float:
-    """Low Blood Glucose Index = mean(10 f^2 where f < 0). Kovatchev et al. 2006,
+    """Low Blood Glucose Index = mean over readings of the low-side risk
+    22.77 * (ln(gl)^1.084 - 5.381)^2 (0 above 112.5 mg/dL). Kovatchev et al. 2006,
     doi:10.2337/dc06-1085."""
     f = _bg_risk(gl)
-    return float(np.mean(10.0 * f**2 * (f < 0)))
+    return float(np.mean(22.77 * f**2 * (f < 0)))
 
 
 def hbgi(gl: FloatArray) -> float:
-    """High Blood Glucose Index = mean(10 f^2 where f > 0). Kovatchev et al. 2006,
+    """High Blood Glucose Index = mean over readings of the high-side risk
+    22.77 * (ln(gl)^1.084 - 5.381)^2 (0 below 112.5 mg/dL). Kovatchev et al. 2006,
     doi:10.2337/dc06-1085."""
     f = _bg_risk(gl)
-    return float(np.mean(10.0 * f**2 * (f > 0)))
+    return float(np.mean(22.77 * f**2 * (f > 0)))
 
 
 def adrr(gl: FloatArray, day: IntArray) -> float:
@@ -134,7 +137,7 @@ def adrr(gl: FloatArray, day: IntArray) -> float:
         gl: glucose, mg/dL.
         day: local calendar day of each reading (any integer labels).
     """
-    b = np.log(gl) ** 1.084 - 5.381
+    b = _bg_risk(gl)
     high = 22.77 * np.maximum(b, 0.0) ** 2
     low = 22.77 * np.minimum(b, 0.0) ** 2
     labels, inverse = np.unique(day, return_inverse=True)
@@ -215,12 +218,12 @@ def _scaled(value: float, low: float, high: float, increasing: bool) -> float:
     return 100.0 * (share if increasing else 1.0 - share)
 
 
-def cogi(gl: FloatArray) -> float:
-    """Continuous Glucose Monitoring Index, 0-100: 0.5 * TIR(70-180) score + 0.35 * TBR(<70)
-    score (0-15 %, decreasing) + 0.15 * SD score (18-108 mg/dL, decreasing).
-    Leelarathna et al. 2022, doi:10.1177/19322968221110963."""
-    tir = in_range_percent(gl, 70, 180)
-    tbr = below_percent(gl, 70)
+def cogi(gl: FloatArray, low: float = 70.0, high: float = 180.0) -> float:
+    """Continuous Glucose Monitoring Index, 0-100: 0.5 * time-in-range score (low-high)
+    + 0.35 * time-below-`low` score (0-15 %, decreasing) + 0.15 * SD score (18-108 mg/dL,
+    decreasing). Leelarathna et al. 2022, doi:10.1177/19322968221110963."""
+    tir = in_range_percent(gl, low, high)
+    tbr = below_percent(gl, low)
     sd = _sd(gl)
     if math.isnan(sd):
         return NAN
