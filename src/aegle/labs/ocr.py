@@ -200,5 +200,6 @@ def _engine() -> Any:
 
 def ocr_image(data: bytes) -> list[Box]:
     """Run OCR on encoded image bytes (JPEG/PNG); models load from the installed wheel."""
-    result, _elapsed = _engine()(data)
+    # Report photos are upright: the text-direction classifier only costs time.
+    result, _elapsed = _engine()(data, use_cls=False)
     return boxes_from_rapidocr(result)
