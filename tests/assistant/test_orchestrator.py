@@ -197,3 +197,21 @@ def test_any_text_gets_a_reply(text: str, locale: str) -> None:
     reply = ASSISTANT.turn(TurnContext(text=text, locale="en" if locale == "en" else "zh-CN"))
     assert reply.text
     assert reply.intent in INTENTS
+
+
+def test_stays_with_the_person_after_a_crisis_message() -> None:
+    history = (("user", "我不想活了"), ("assistant", "听到你这么说，我很担心你"))
+    reply = ASSISTANT.turn(TurnContext(text="嗯，我也不知道", locale="zh-CN", history=history))
+    assert not reply.safety.triggered
+    assert reply.cards[0].kind == "safety"
+    assert "12356" in reply.text
+    assert [a.value for a in reply.actions][:2] == ["12356", "400-161-9995"]
+    # A clear new request is answered by its skill.
+    other = ASSISTANT.turn(TurnContext(text="医保能报销多少", locale="zh-CN", history=history))
+    assert other.intent == "insurance"
+    assert other.cards[0].kind == "coming_soon"
+    # Only the previous user message counts.
+    later = (*history, ("user", "谢谢"), ("assistant", "不客气"))
+    assert ASSISTANT.turn(TurnContext(text="你好", locale="zh-CN", history=later)).cards[
+        0
+    ].kind != ("safety")

@@ -27,6 +27,10 @@ from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import LocaleCode, TriageLevel
 from aegle.safety import RuleSafetyScreen
 
+# After a crisis message, a reply that is small talk or unrecognised ("嗯", "I don't know") is the
+# person still talking about it: stay with them. A clear new request (insurance...) is answered.
+_FOLLOW_UP_INTENTS: frozenset[Intent] = frozenset({"smalltalk", "consult"})
+
 
 class Assistant:
     def __init__(
@@ -49,9 +53,52 @@ class Assistant:
         classification = self.classifier.classify(turn.text, turn.locale)
         if assessment.triggered:
             return self.safety_reply(assessment, turn.locale, classification.intent)
+        if classification.intent in _FOLLOW_UP_INTENTS:
+            earlier = self._last_crisis(turn)
+            if earlier is not None:
+                return self.crisis_follow_up(
+                    earlier, assessment, turn.locale, classification.intent
+                )
         reply = self.skills[classification.intent].respond(turn, classification)
         # The orchestrator, not the skill, owns these two fields.
         return reply.model_copy(update={"intent": classification.intent, "safety": assessment})
+
+    def _last_crisis(self, turn: TurnContext) -> SafetyAssessment | None:
+        """The assessment of the person's previous message, when it was crisis language."""
+        previous = next((text for role, text in reversed(turn.history) if role == "user"), None)
+        if previous is None:
+            return None
+        earlier = self.safety.screen(previous, turn.locale)
+        return earlier if earlier.category == "crisis" else None
+
+    def crisis_follow_up(
+        self,
+        earlier: SafetyAssessment,
+        current: SafetyAssessment,
+        locale: LocaleCode,
+        intent: Intent,
+    ) -> Reply:
+        """Right after a crisis reply, stay with the person instead of switching to a skill."""
+        text = self.texts.get("crisis_follow_up", locale)
+        card = Card(
+            kind="safety",
+            title=self.texts.get("crisis_follow_up_title", locale),
+            level=earlier.level,
+            citations=earlier.citations,
+        )
+        return Reply(
+            text=text,
+            cards=(card,),
+            actions=self._calls(earlier, locale),
+            intent=intent,
+            safety=current,
+        )
+
+    def _calls(self, assessment: SafetyAssessment, locale: LocaleCode) -> tuple[Action, ...]:
+        return tuple(
+            Action(kind="call", label=self.texts.get("call_label", locale, number=n), value=n)
+            for n in assessment.call_numbers
+        )
 
     def safety_reply(
         self, assessment: SafetyAssessment, locale: LocaleCode, intent: Intent

@@ -54,6 +54,8 @@ class Texts(Frozen):
     safety_title_emergency_ambulance: LocalizedText
     safety_title_emergency: LocalizedText
     call_label: LocalizedText
+    crisis_follow_up_title: LocalizedText
+    crisis_follow_up: LocalizedText
 
     @model_validator(mode="after")
     def _same_placeholders(self) -> Texts:
