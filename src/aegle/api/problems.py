@@ -46,7 +46,7 @@ _BY_STATUS: dict[int, type[AegleError]] = {
 
 def request_locale(request: Request) -> LocaleCode:
     """`?lang=` wins, then the first Accept-Language entry, then the configured default."""
-    default = getattr(request.app.state, "default_locale", "zh-CN")
+    default: LocaleCode = normalize_locale(getattr(request.app.state, "default_locale", None))
     lang = request.query_params.get("lang") or request.cookies.get("aegle_lang")
     if not lang:
         header = request.headers.get("accept-language", "")

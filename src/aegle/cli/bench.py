@@ -243,7 +243,7 @@ def bench_api(
                 server.terminate()
                 server.wait(timeout=30)
     bare, chat = results
-    report = {
+    report: dict[str, Any] = {
         "clients": clients,
         "cpus": os.cpu_count(),
         "results": [r.summary() for r in results],
@@ -253,7 +253,7 @@ def bench_api(
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
-    for row in report["results"]:  # type: ignore[attr-defined]
+    for row in (r.summary() for r in results):
         typer.echo(
             f"{row['name']:28} {row['throughput_rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f} ms"
             f"  p99 {row['p99_ms']:7.2f} ms  errors {row['errors']}"

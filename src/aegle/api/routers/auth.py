@@ -14,7 +14,7 @@ def user_public(user: User) -> UserPublic:
     return UserPublic(
         id=user.id,
         username=user.username,
-        role=user.role,  # type: ignore[arg-type]
+        role=user.role,
         display_name=user.display_name,
         locale=user.locale,
     )

@@ -34,7 +34,7 @@ def message_public(message: Message) -> MessagePublic:
     return MessagePublic(
         id=message.id,
         seq=message.seq,
-        role=message.role,  # type: ignore[arg-type]
+        role=message.role,
         text=message.text,
         lang=message.lang,
         intent=message.intent,
