@@ -80,16 +80,25 @@ def _crossings(gl: FloatArray, delta: FloatArray) -> tuple[list[int], list[int]]
 
 def _turning_points(gl: FloatArray, ids: list[int], kinds: list[int]) -> FloatArray:
     extremes = np.full(len(ids) - 1, np.nan)
+    # NaN never wins: +inf for minima, -inf for maxima (an all-missing window stays missing).
+    for_min = np.where(np.isnan(gl), np.inf, gl)
+    for_max = np.where(np.isnan(gl), -np.inf, gl)
     previous = ids[0]
     for i in range(len(ids) - 1):
         left = ids[0] if i == 0 else previous
-        window = gl[left : ids[i + 1] + 1]
-        if window.size == 0 or np.isnan(window).all():
-            extremes[i] = np.nan
+        right = ids[i + 1] + 1
+        if right <= left:
             previous = left
             continue
-        k = int(np.nanargmin(window)) if kinds[i] == _REL_MIN else int(np.nanargmax(window))
-        extremes[i] = window[k]
+        if kinds[i] == _REL_MIN:
+            k = int(for_min[left:right].argmin())
+        else:
+            k = int(for_max[left:right].argmax())
+        value = gl[left + k]
+        if math.isnan(value):
+            previous = left
+            continue
+        extremes[i] = value
         previous = left + k
     return extremes
 
@@ -97,31 +106,38 @@ def _turning_points(gl: FloatArray, ids: list[int], kinds: list[int]) -> FloatAr
 def _excursions(minmax: FloatArray, sd: float, plus: bool) -> list[float]:
     """Heights of countable excursions (nadir->peak if `plus`, else peak->nadir), iglu's
     left-to-right elimination of excursions smaller than one SD."""
-    n = minmax.size
-    sign = 1.0 if plus else -1.0
-    m = sign * minmax  # MAGE- is MAGE+ on the mirrored trace
+    m = (minmax if plus else -minmax).tolist()  # MAGE- is MAGE+ on the mirrored trace
+    n = len(m)
     heights: list[float] = []
     j = prev_j = 0
+    # Running argmin of m over [prev_j, j] (first occurrence, NaN skipped): the nadir that
+    # maximises m[j] - m[i].
+    lo: int | None = None
+    span = (-1, -1)
     while j < n:
         state = (j, prev_j)
-        seg = m[j] - m[prev_j : j + 1]
-        if seg.size == 0 or np.isnan(seg).all():
+        if span[0] != prev_j or span[1] > j:
+            lo, start = None, prev_j
+        else:
+            start = span[1] + 1
+        for i in range(start, j + 1):
+            if m[i] == m[i] and (lo is None or m[i] < m[lo]):
+                lo = i
+        span = (prev_j, j)
+        if lo is None or m[j] != m[j] or not (m[j] - m[lo] >= sd):
             j += 1
             continue
-        i = prev_j + int(np.nanargmax(seg))
-        if seg[i - prev_j] >= sd:
-            for k in range(j, n):
-                if m[k] > m[j]:
-                    j = k
-                if m[k] - m[j] < -sd or k == n - 1:
-                    heights.append(m[j] - m[i])
-                    prev_j = k if plus else j
-                    j = k
-                    break
-            if (j, prev_j) == state:
-                break  # no progress (iglu would loop forever here); the scan is complete
-        else:
-            j += 1
+        i = lo
+        for k in range(j, n):
+            if m[k] > m[j]:
+                j = k
+            if m[k] - m[j] < -sd or k == n - 1:
+                heights.append(m[j] - m[i])
+                prev_j = k if plus else j
+                j = k
+                break
+        if (j, prev_j) == state:
+            break  # no progress (iglu would loop forever here); the scan is complete
     return heights
 
 
