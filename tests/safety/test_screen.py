@@ -60,6 +60,8 @@ def test_uncertainty_is_not_negation() -> None:
     # "Is it ... or not" and "I'm not sure" must not switch a red flag off.
     assert SCREEN.screen("不知道是不是胸痛，一直出冷汗", "zh-CN").triggered
     assert SCREEN.screen("not sure if this is chest pain but I'm sweating a lot", "en").triggered
+    # 睡不着 is "cannot sleep", not a negation of what follows.
+    assert SCREEN.screen("晚上睡不着胸口疼还出冷汗", "zh-CN").triggered
 
 
 def test_chinese_reply_offers_chinese_hotlines_and_says_not_a_doctor() -> None:
