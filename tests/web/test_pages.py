@@ -52,6 +52,7 @@ def test_register_signs_in_and_lands_on_chat(web: TestClient) -> None:
     chat = web.get("/chat")
     assert chat.status_code == 200
     assert "li.hua" in chat.text
+    assert web.get("/login", follow_redirects=False).headers["location"] == "/chat"
 
 
 def test_register_errors_are_shown_on_the_form_in_the_users_language(web: TestClient) -> None:
@@ -79,6 +80,7 @@ def test_register_errors_are_shown_on_the_form_in_the_users_language(web: TestCl
 
 def test_session_cookie_flags(web: TestClient, web_platform: Platform) -> None:
     sign_in(web, web_platform, "flags")
+    web.cookies.delete("aegle_session")
     token = csrf_of(web.get("/login").text)
     response = web.post(
         "/login",
@@ -168,6 +170,7 @@ def test_next_only_accepts_local_paths(web: TestClient, web_platform: Platform) 
     with web_platform.unit_of_work() as services:
         services.accounts.register(username="nextuser", password=PASSWORD)
     for target, expected in (("//evil.example/x", "/chat"), ("/chat?x=1", "/chat?x=1")):
+        web.cookies.delete("aegle_session")
         token = csrf_of(web.get("/login").text)
         response = web.post(
             "/login",

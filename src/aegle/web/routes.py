@@ -48,6 +48,13 @@ class WebPages:
             auth = services.accounts.authenticate_session(raw)
             yield services, auth.actor(f"web:{client_address(request)}"), auth
 
+    def has_session(self, request: Request) -> bool:
+        try:
+            with self.signed_in(request):
+                return True
+        except AuthenticationRequired:
+            return False
+
     def redirect(self, url: str, request: Request | None = None) -> RedirectResponse:
         response = RedirectResponse(url, status_code=303)
         if request is not None and (chosen := self.render.requested_lang(request)):
@@ -232,6 +239,8 @@ def build_router(pages: WebPages) -> APIRouter:
 
     @router.get("/login")
     def login_page(request: Request) -> Response:
+        if pages.has_session(request):
+            return pages.redirect(safe_next(request.query_params.get("next")), request)
         return pages.auth_form(request, "login.html")
 
     @router.post("/login")

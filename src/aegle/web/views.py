@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
 from aegle.assistant.model import Action, Card
 from aegle.core.i18n import N_
 from aegle.core.types import TriageLevel
-from aegle.store.tables import Conversation, Message
+
+if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
+    from aegle.store.tables import Conversation, Message
 
 LEVEL_LABELS: dict[TriageLevel, str] = {
     TriageLevel.EMERGENCY_AMBULANCE: N_("Call an ambulance now"),
