@@ -17,8 +17,17 @@ CATALOGUE = load_catalogue()
 
 def test_catalogue_has_the_common_panels() -> None:
     panels = {test.panel for test in CATALOGUE.tests}
-    assert {"cbc", "liver", "kidney", "metabolic", "endocrine", "markers", "urine"} <= panels
-    assert len(CATALOGUE.tests) >= 100
+    assert {
+        "cbc",
+        "liver",
+        "kidney",
+        "metabolic",
+        "endocrine",
+        "markers",
+        "urine",
+        "extended",
+    } <= panels
+    assert len(CATALOGUE.tests) >= 160
 
 
 def test_every_fact_cites_a_known_source() -> None:

@@ -66,6 +66,10 @@ _ALIASES: dict[str, str] = {
     "mg/g": "mg/g",
     "mg/mmol": "mg/mmol",
     "meq/l": "meq/L",
+    "mmhg": "mm[Hg]",
+    "kpa": "kPa",
+    "mosm/kg": "mosm/kg",
+    "mosm/kgh2o": "mosm/kg",
     "ph": "[pH]",
 }
 
