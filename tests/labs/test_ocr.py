@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aegle.labs.ocr import Box, text_from_boxes
 from aegle.labs.reader import read_report
@@ -133,3 +135,23 @@ def test_blank_image_reports_no_text(tmp_path: Path) -> None:
     Image.new("RGB", (320, 240), "white").save(buffer, format="PNG")
     with pytest.raises(NoTextFound):
         read_report(buffer.getvalue())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 2000),
+            st.floats(0, 2000),
+            st.text(alphabet="白细胞计数血红蛋白0123456789.~-/L%↑ ", max_size=20),
+            st.floats(-0.2, 0.2),
+        ),
+        max_size=40,
+    )
+)
+def test_fuzz_rows_from_any_boxes(raw: list[tuple[float, float, str, float]]) -> None:
+    boxes = [box(x, y, text, slope) for x, y, text, slope in raw]
+    text = text_from_boxes(boxes)
+    # Every non-blank box text survives somewhere in the rebuilt lines (modulo row indexes).
+    assert isinstance(text, str)
+    assert len(text.splitlines()) <= len(boxes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from aegle.labs.errors import (
@@ -12,6 +14,7 @@ from aegle.labs.errors import (
     EncryptedPdf,
     FileTooLarge,
     ImageTooLarge,
+    LabInputMixin,
     NoResultsFound,
     NoTextFound,
     UnsupportedFileType,
@@ -76,3 +79,21 @@ def test_unsupported_language_and_no_results() -> None:
     assert "中文" in caught.value.localized("zh-CN")
     with pytest.raises(NoResultsFound):
         read_report(b"Dear patient, your appointment is on Monday.")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from([b"", b"%PDF-1.4\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF"]),
+    st.binary(max_size=600),
+)
+def test_fuzz_any_bytes_give_items_or_a_clear_error(prefix: bytes, body: bytes) -> None:
+    error: LabInputMixin | None = None
+    try:
+        _doc, report = read_report(prefix + body)
+    except LabInputMixin as exc:
+        error = exc
+    if error is not None:
+        assert error.localized("zh-CN")
+        assert error.localized("en")
+    else:
+        assert report.items
