@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -385,3 +386,44 @@ def test_chinese_chat_with_the_real_assistant(platform: Platform) -> None:
         )
         assert len(replies) == 1
         assert re.search(r"[\u4e00-\u9fff]", replies[0])  # answered in Chinese
+
+
+class _VisibleText(HTMLParser):
+    """Text a person sees or hears: element text plus labelling attributes."""
+
+    LABELS = ("aria-label", "placeholder", "title", "alt")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        self.parts.extend(value for name, value in attrs if name in self.LABELS and value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def test_chinese_pages_have_no_untranslated_english(
+    web: TestClient, web_platform: Platform
+) -> None:
+    """Catches literal English left in templates outside the catalogue."""
+    allowed = {"Aegle", "English", "Enter", "Shift", "yuki"}
+    pages = [web.get(p).text for p in ("/login?lang=zh-CN", "/register", "/nowhere")]
+    person = sign_in(web, web_platform, "yuki")
+    pages.append(web.get("/chat").text)
+    cid = person.new_conversation()
+    pages.append(person.send(cid, "你好").text.replace("echo", ""))  # the scripted reply's word
+    for html in pages:
+        parser = _VisibleText()
+        parser.feed(html)
+        words = set(re.findall(r"[A-Za-z]{2,}", " ".join(parser.parts))) - allowed
+        assert not words, words
