@@ -186,3 +186,20 @@ def test_fuzz_never_crashes(text: str) -> None:
             assert item.reference_range.high is None or (
                 item.reference_range.low <= item.reference_range.high
             )
+
+
+def test_us_style_report() -> None:
+    text = (
+        "Test                Result    Flag   Reference Range   Units\n"
+        "Glucose, fasting    105       H      70-99             mg/dL\n"
+        "Platelets           250,000          150,000-400,000   /uL\n"
+        "WBC                 11.2      H      4.5-11.0          K/uL\n"
+        "Urinalysis: Nitrite Positive  A      Negative\n"
+    )
+    glucose, platelets, wbc, nitrite = parse_text(text).items
+    assert (glucose.test_id, glucose.value, glucose.flag) == ("glu", 105, "H")
+    assert platelets.value == 250000
+    assert platelets.reference_range is not None
+    assert platelets.reference_range.high == 400000
+    assert wbc.ucum == "10*3/uL"
+    assert (nitrite.name, nitrite.test_id, nitrite.flag) == ("Nitrite", "u_nit", "A")

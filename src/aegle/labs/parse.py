@@ -131,6 +131,8 @@ def _split_pieces(rest: str) -> list[str]:
     pieces: list[str] = []
     # Keep "x 10^9/L" and "< 0.5" together before splitting on spaces.
     rest = re.sub(r"([<>≤≥])\s+(?=\d)", r"\1", rest)
+    # "250,000": thousands separators (a decimal comma never has exactly three digits here).
+    rest = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", rest)
     rest = re.sub(r"(?<=\d)\s*([↑↓]+)", r" \1", rest)
     rest = re.sub(r"([x×*])\s+(?=10)", r"\1", rest)
     # "0 - 0.1": a range printed with spaces around its separator is one cell.
@@ -276,6 +278,14 @@ class ReportParser:
                 rest = candidate[end:].strip(" :：\t")
                 return _Row(candidate[:end].strip(), tests, rest, line, True)
         stripped = INDEX_RE.sub("", text, count=1)
+        # "Urinalysis: Nitrite  Positive": a known name after a section label.
+        first_cell = re.split(r"\s{2,}", stripped, maxsplit=1)[0]
+        for later in re.finditer(r"(?<=[\s:：])\S", first_cell):
+            found = self.match_prefix(stripped[later.start() :])
+            if found:
+                end = later.start() + found[0]
+                rest = stripped[end:].strip(" :：\t")
+                return _Row(stripped[later.start() : end].strip(), found[1], rest, line, True)
         parts = re.split(r"\s{2,}|\t", stripped, maxsplit=1)
         if len(parts) == 2 and parts[0].strip():
             return _Row(parts[0].strip(), [], parts[1], line, False)

@@ -79,8 +79,8 @@ _LABELS = {
         en="All results that could be judged are within range.",
     ),
     "unknown": LocalizedText(
-        zh="{n} 项结果缺少参考范围，无法判断：{names}",
-        en="{n} results have no reference range and could not be judged: {names}",
+        zh="缺少参考范围、无法判断的结果（{n} 项）：{names}",
+        en="Results without a reference range, not judged ({n}): {names}",
     ),
     "patterns": LocalizedText(zh="综合提示", en="Patterns across results"),
     "egfr": LocalizedText(
@@ -160,7 +160,8 @@ def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
         key = "normal" if (explanation.abnormal or explanation.critical) else "all_normal"
         out.append(_label(key, locale).format(n=len(explanation.normal)))
     if explanation.unknown:
-        names = "、".join(a.item.name for a in explanation.unknown)
+        joiner = "、" if locale == "zh-CN" else ", "
+        names = joiner.join(a.item.name for a in explanation.unknown)
         out.append(_label("unknown", locale).format(n=len(explanation.unknown), names=names))
     if explanation.egfr is not None:
         out.append(_label("egfr", locale).format(v=explanation.egfr))
