@@ -214,3 +214,76 @@ BENIGN: list[str] = [
     "It burns when I pee",
     "I want to disappear for a few days and go hiking",
 ]
+
+
+# Written after the tables above, as unseen phrasings, and run once before any rule was changed:
+# the screen caught 5/20 crisis and 15/20 emergency messages and passed 19/20 benign ones. The
+# rules were then broadened (see git history); they stay here as regression cases.
+ROUND2_CRISIS: list[str] = [
+    "我觉得自己是个废物，真想一死百了",
+    "这个世界没有我也无所谓",
+    "今晚我就打算结束一切",
+    "我用刀在手腕上划了好几道",
+    "我站在天台上，不想下去了",
+    "吃了半瓶安眠药，想就这样睡过去",
+    "每天醒来都希望自己没有醒",
+    "我想去死",
+    "我真的好想解脱，活着太痛苦了",
+    "为什么我还活着",
+    "I'm planning to kill myself this weekend",
+    "I keep thinking everyone would be happier if I were gone",
+    "I just want the pain to stop forever",
+    "I've written letters to my family saying goodbye",
+    "I have a rope ready",
+    "I don't see any reason to keep going",
+    "sometimes I think about driving my car into a wall",
+    "I hate my life and want it to be over",
+    "I've been burning myself with cigarettes",
+    "my teenage daughter says she wants to die",
+]
+
+ROUND2_EMERGENCY: list[str] = [
+    "我爸在吃饭时突然说话不清楚，手拿不住筷子",
+    "我妈胸口痛了半小时了，一身冷汗",
+    "孩子把花生呛进气管了，脸都紫了",
+    "老公倒在浴室里叫不醒",
+    "我女儿吃了家里的老鼠药",
+    "他被刀砍伤了，血一直往外冒",
+    "我奶奶突然半边身子动不了",
+    "宝宝一直抽，快十分钟了",
+    "吃了芒果之后嘴唇肿起来，喘不过气",
+    "我喘不上气，感觉要窒息了",
+    "my husband's face is drooping and his speech is slurred",
+    "my chest feels like it's being crushed and the pain goes to my jaw",
+    "my son swallowed bleach",
+    "my dad collapsed and isn't breathing",
+    "my friend took a bunch of pills and won't wake up",
+    "I got stung by a wasp and my throat is closing",
+    "there's blood everywhere and it won't stop",
+    "my wife suddenly can't move her right arm",
+    "I'm having the worst headache of my life",
+    "baby is choking and can't cry",
+]
+
+ROUND2_BENIGN: list[str] = [
+    "我昨天跑步跑得累死了",
+    "这部电影太好笑了，笑死",
+    "这个价格简直要我命",
+    "我不想去上班，烦死了",
+    "没有胸闷，就是有点咳嗽",
+    "他去年做过心脏支架，现在要注意什么",
+    "血压有点高，140/90",
+    "宝宝打嗝怎么办",
+    "我想减肥，有什么好方法",
+    "这周作业多得要死",
+    "I'm dead tired after that workout",
+    "that joke killed me",
+    "my feet are killing me in these shoes",
+    "no shortness of breath, just a runny nose",
+    "I nearly died laughing",
+    "what's the difference between a heart attack and cardiac arrest",
+    "how do I know if I'm having a stroke",
+    "can I take aspirin every day",
+    "my dog died last year and I still miss him",
+    "I could eat a horse",
+]

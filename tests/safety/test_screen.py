@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import TriageLevel
 from aegle.safety import RuleSafetyScreen, load_default
-from tests.safety.cases import BENIGN, CRISIS, EMERGENCY
+from tests.safety.cases import (
+    BENIGN,
+    CRISIS,
+    EMERGENCY,
+    ROUND2_BENIGN,
+    ROUND2_CRISIS,
+    ROUND2_EMERGENCY,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "../shared/data"
 
@@ -28,21 +35,21 @@ def test_table_is_big_enough() -> None:
     assert len(BENIGN) >= 40
 
 
-@pytest.mark.parametrize("text", CRISIS)
+@pytest.mark.parametrize("text", CRISIS + ROUND2_CRISIS)
 def test_crisis_fires(text: str) -> None:
     result = SCREEN.screen(text, "zh-CN")
     assert result.category == "crisis", result.rule_ids
     assert result.triggered
 
 
-@pytest.mark.parametrize("text", EMERGENCY)
+@pytest.mark.parametrize("text", EMERGENCY + ROUND2_EMERGENCY)
 def test_emergency_fires(text: str) -> None:
     result = SCREEN.screen(text, "en")
     assert result.category == "emergency", result.rule_ids
     assert result.level in (TriageLevel.EMERGENCY_AMBULANCE, TriageLevel.EMERGENCY)
 
 
-@pytest.mark.parametrize("text", BENIGN)
+@pytest.mark.parametrize("text", BENIGN + ROUND2_BENIGN)
 def test_look_alikes_do_not_fire(text: str) -> None:
     result = SCREEN.screen(text, "zh-CN")
     assert result == SafetyAssessment(), result.rule_ids
