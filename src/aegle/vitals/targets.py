@@ -17,17 +17,16 @@ from functools import cache
 from pathlib import Path
 from typing import Final, Literal
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from aegle.core.errors import ConfigurationError, InvalidInput
+from aegle.core.errors import InvalidInput
 from aegle.core.types import Frozen, LocalizedText, Source
 from aegle.vitals.cgm import summary as s
 from aegle.vitals.cgm.grid import auto_dt0
 from aegle.vitals.cgm.metrics import CgmContext
 from aegle.vitals.cgm.series import FloatArray, GlucoseSeries
+from aegle.vitals.loader import KNOWLEDGE_DIR, load_model
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 TARGETS_FILE = KNOWLEDGE_DIR / "cgm_targets.yaml"
 
 Op = Literal["<", "<=", ">", ">="]
@@ -96,33 +95,9 @@ class TargetKnowledge(Frozen):
         )
 
 
-class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
-
-
-def _mapping_without_duplicates(
-    loader: _StrictLoader, node: yaml.MappingNode
-) -> dict[object, object]:
-    keys = [loader.construct_object(k) for k, _ in node.value]
-    duplicates = {str(k) for k in keys if keys.count(k) > 1}
-    if duplicates:
-        raise ValueError(f"duplicate keys: {', '.join(sorted(duplicates))}")
-    mapping: dict[object, object] = loader.construct_mapping(node)
-    return mapping
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
 def load_targets(path: Path = TARGETS_FILE) -> TargetKnowledge:
     """Load and validate a targets file; any unknown key or bad value is a ConfigurationError."""
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
-        return TargetKnowledge.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError, ValueError) as exc:
-        raise ConfigurationError(f"Invalid CGM targets file {path.name}: {exc}") from exc
+    return load_model(path, TargetKnowledge)
 
 
 @cache
