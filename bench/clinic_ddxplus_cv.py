@@ -39,18 +39,27 @@ def run(patients: list[Patient], model: Any) -> dict[str, float]:
     top1 = top5 = 0
     ddr, ddp, il, per = [], [], [], []
     for p in patients:
-        iv = Interview.start(lang="en", age=p.age, sex=p.sex,
-                             findings=[(f"ddxplus:{p.initial}", True)], model=model)
+        iv = Interview.start(
+            lang="en", age=p.age, sex=p.sex, findings=[(f"ddxplus:{p.initial}", True)], model=model
+        )
         asked = 0
         while (q := iv.next_question()) is not None:
             asked += 1
             a = p.answer(question_message(q))
-            iv.answer(q.id, AnswerInput(present=a.get("present"),
-                                        values=tuple(a["values"]) if "values" in a else None,
-                                        value=a.get("value"), unknown=bool(a.get("unknown"))))
+            iv.answer(
+                q.id,
+                AnswerInput(
+                    present=a.get("present"),
+                    values=tuple(a["values"]) if "values" in a else None,
+                    value=a.get("value"),
+                    unknown=bool(a.get("unknown")),
+                ),
+            )
         res = build_result(iv)
-        ranked = [next((c[8:] for c in d["codes"] if c.startswith("ddxplus:")), None)
-                  for d in res["differential"]]
+        ranked = [
+            next((c[8:] for c in d["codes"] if c.startswith("ddxplus:")), None)
+            for d in res["differential"]
+        ]
         top1 += bool(ranked) and ranked[0] == p.pathology
         top5 += p.pathology in ranked[:5]
         pred = {r for r in ranked if r}
@@ -62,9 +71,16 @@ def run(patients: list[Patient], model: Any) -> dict[str, float]:
         per.append(len(pos & p.asked) / len(pos) if pos else 1.0)
     n = len(patients)
     r, q = statistics.mean(ddr), statistics.mean(ddp)
-    return {"n": n, "GTPA@1": top1 / n, "GTPA@5": top5 / n, "DDR": r, "DDP": q,
-            "DDF1~": 2 * r * q / (r + q) if r + q else 0.0, "IL": statistics.mean(il),
-            "PER": statistics.mean(per)}
+    return {
+        "n": n,
+        "GTPA@1": top1 / n,
+        "GTPA@5": top5 / n,
+        "DDR": r,
+        "DDP": q,
+        "DDF1~": 2 * r * q / (r + q) if r + q else 0.0,
+        "IL": statistics.mean(il),
+        "PER": statistics.mean(per),
+    }
 
 
 def main() -> int:

@@ -22,12 +22,17 @@ def test_all_files_load_and_cross_reference() -> None:
     assert len(kb.findings) >= 223
     for c in kb.conditions.values():
         src = kb.source(c.source)
-        assert src.title and src.publisher and src.edition and src.section
-        assert c.name.zh and c.name.en
+        assert src.title
+        assert src.publisher
+        assert src.edition
+        assert src.section
+        assert c.name.zh
+        assert c.name.en
         assert f"icd10:{c.icd10}" in c.codes
     for f in kb.findings.values():
         assert kb.source(f.source).section
-        assert f.question.zh and f.question.en
+        assert f.question.zh
+        assert f.question.en
     for a in kb.advice.values():
         assert kb.source(a.source).section
     for r in kb.red_flags:
