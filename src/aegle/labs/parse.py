@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue, normalize_name
@@ -241,13 +242,18 @@ class ReportParser:
     # -- names -------------------------------------------------------------------------
     def match_prefix(self, text: str) -> tuple[int, list[LabTest]] | None:
         """End index of the longest leading part of `text` that is a known alias."""
+        found = self.match_prefixes(text)
+        return found[-1] if found else None
+
+    def match_prefixes(self, text: str) -> list[tuple[int, list[LabTest]]]:
+        """Every leading part of `text` that is a known alias, shortest first."""
         norm: list[str] = []
         ends: list[int] = []
         for position, char in enumerate(text[: self._max_key * 2 + 4]):
             for folded in normalize_name(char):
                 norm.append(folded)
                 ends.append(position + 1)
-        best: tuple[int, list[LabTest]] | None = None
+        found: list[tuple[int, list[LabTest]]] = []
         key = ""
         for index, char in enumerate(norm[: self._max_key]):
             key += char
@@ -261,22 +267,22 @@ class ReportParser:
             glued = bool(nxt) and nxt.isascii() and (nxt.isalnum() or nxt in "%#/")
             if glued and last.isascii() and last.isalnum():
                 continue
-            best = (end, tests)
-        return best
+            found.append((end, tests))
+        return found
 
-    def _row(self, text: str, line: int) -> _Row | None:
+    def _rows(self, text: str, line: int) -> Iterator[_Row]:
+        """Candidate readings of a line, best first: known names (longest match first, so
+        "TT  3 s" can still fall back to TT when "TT3" leaves no result), then unknown."""
         text = MARKER_RE.sub("", text, count=1)
-        for candidate in (text, INDEX_RE.sub("", text, count=1)):
+        for candidate in dict.fromkeys((text, INDEX_RE.sub("", text, count=1))):
             if not candidate:
                 continue
-            found = self.match_prefix(candidate)
-            if found:
-                end, tests = found
+            for end, tests in reversed(self.match_prefixes(candidate)):
                 suffix = SUFFIX_RE.match(candidate[end:])
                 if suffix:
                     end += suffix.end()
                 rest = candidate[end:].strip(" :：\t")
-                return _Row(candidate[:end].strip(), tests, rest, line, True)
+                yield _Row(candidate[:end].strip(), tests, rest, line, True)
         stripped = INDEX_RE.sub("", text, count=1)
         # "Urinalysis: Nitrite  Positive": a known name after a section label.
         first_cell = re.split(r"\s{2,}", stripped, maxsplit=1)[0]
@@ -285,14 +291,13 @@ class ReportParser:
             if found:
                 end = later.start() + found[0]
                 rest = stripped[end:].strip(" :：\t")
-                return _Row(stripped[later.start() : end].strip(), found[1], rest, line, True)
+                yield _Row(stripped[later.start() : end].strip(), found[1], rest, line, True)
         parts = re.split(r"\s{2,}|\t", stripped, maxsplit=1)
         if len(parts) == 2 and parts[0].strip():
-            return _Row(parts[0].strip(), [], parts[1], line, False)
+            yield _Row(parts[0].strip(), [], parts[1], line, False)
         match = NAME_VALUE_RE.match(stripped)
         if match and match.group(1).strip():
-            return _Row(match.group(1).strip(" :："), [], match.group(2), line, False)
-        return None
+            yield _Row(match.group(1).strip(" :："), [], match.group(2), line, False)
 
     # -- the report ------------------------------------------------------------------
     def parse(self, text: str, *, sex: str | None = None, age: float | None = None) -> ParsedReport:
@@ -352,19 +357,22 @@ class ReportParser:
     def parse_line(
         self, line: str, number: int = 0, *, sex: str | None = None, age: float | None = None
     ) -> LabItem | None:
-        row = self._row(line, number)
-        if row is None or len(row.name) > 60:
+        for row in self._rows(line, number):
+            if len(row.name) > 60:
+                continue
+            cells = _Cells()
+            _fill(cells, _split_pieces(row.rest))
+            if cells.value_text is None:
+                continue
+            if not row.known:
+                looks_like_result = cells.value is not None and (
+                    cells.ucum is not None or cells.range_text is not None
+                )
+                if not looks_like_result or not re.search(r"[A-Za-z\u4e00-\u9fff]", row.name):
+                    return None
+            break
+        else:
             return None
-        cells = _Cells()
-        _fill(cells, _split_pieces(row.rest))
-        if cells.value_text is None:
-            return None
-        if not row.known:
-            looks_like_result = cells.value is not None and (
-                cells.ucum is not None or cells.range_text is not None
-            )
-            if not looks_like_result or not re.search(r"[A-Za-z\u4e00-\u9fff]", row.name):
-                return None
         test = _choose(row.tests, cells)
         return build_item(row.name, test, cells, number, _sex_code(sex), age)
 
