@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from aegle.core.errors import ConfigurationError, InvalidInput
+from aegle.vitals.bp import load_bp_knowledge
 from aegle.vitals.cgm import GlucoseSeries
 from aegle.vitals.targets import (
     KNOWLEDGE_DIR,
@@ -20,11 +21,26 @@ from aegle.vitals.targets import (
     load_targets,
     range_metric,
 )
+from aegle.vitals.weight import load_bmi_knowledge
 
 
 def test_every_knowledge_file_loads_with_provenance() -> None:
     files = sorted(KNOWLEDGE_DIR.glob("*.yaml"))
-    assert TARGETS_FILE in files
+    assert {f.name for f in files} == {
+        "cgm_targets.yaml",
+        "bp_classification.yaml",
+        "bmi_categories.yaml",
+    }
+    bp = load_bp_knowledge()
+    bmi = load_bmi_knowledge()
+    for scheme in (*bp.schemes, *bmi.schemes):
+        assert scheme.source.title
+        assert scheme.source.publisher
+        assert scheme.source.edition
+        assert scheme.source.section
+        for category in scheme.categories:
+            assert category.name.zh
+            assert category.name.en
     kb = load_targets(TARGETS_FILE)
     assert {g.id for g in kb.groups} == {"t1d_t2d_adult", "older_high_risk", "pregnancy_t1d"}
     for group in kb.groups:
