@@ -17,6 +17,42 @@ def _line(text: str) -> bytes:
     return _latin(text) if all(ord(c) < 128 for c in text) else _cjk(text)
 
 
+def make_image_pdf(jpeg: bytes, width: int, height: int, media: tuple[int, int]) -> bytes:
+    """One page holding only a JPEG (a scanned report: no text layer)."""
+    w, h = media
+    content = f"q {w} 0 0 {h} 0 0 cm /Im1 Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}] ".encode()
+        + b"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+        f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} ".encode()
+        + b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+        + f"/Length {len(jpeg)} >>".encode()
+        + b"\nstream\n"
+        + jpeg
+        + b"\nendstream",
+    ]
+    return _assemble(objects)
+
+
+def _assemble(objects: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
 def make_pdf(pages: list[list[str]], *, encrypt_dict: bool = False) -> bytes:
     """Each page is a list of lines, written top to bottom."""
     objects: list[bytes] = []

@@ -155,3 +155,23 @@ def test_fuzz_rows_from_any_boxes(raw: list[tuple[float, float, str, float]]) ->
     # Every non-blank box text survives somewhere in the rebuilt lines (modulo row indexes).
     assert isinstance(text, str)
     assert len(text.splitlines()) <= len(boxes)
+
+
+def test_scanned_pdf_page_is_read_by_ocr() -> None:
+    from tests.labs.pdfmaker import make_image_pdf
+
+    jpeg = (PHOTOS / "bloodtestreport.jpg").read_bytes()
+    pdf = make_image_pdf(jpeg, 960, 1280, (480, 640))
+    document, report = read_report(pdf)
+    assert document.kind == "pdf"
+    names = {item.test_id for item in report.items}
+    assert {"wbc", "hgb", "plt", "mcv"} <= names
+
+
+def test_huge_scanned_page_is_refused() -> None:
+    from aegle.labs.errors import ImageTooLarge
+    from tests.labs.pdfmaker import make_image_pdf
+
+    jpeg = (PHOTOS / "bloodtestreport.jpg").read_bytes()
+    with pytest.raises(ImageTooLarge):
+        read_report(make_image_pdf(jpeg, 960, 1280, (14400, 14400)))

@@ -121,7 +121,15 @@ def pdf_text(data: bytes) -> tuple[str, int]:
 def _ocr_page(page: object) -> str:
     from aegle.labs.ocr import ocr_image, text_from_boxes
 
-    bitmap = page.render(scale=PDF_RENDER_SCALE)  # type: ignore[attr-defined]
+    # A page with no text layer is a scan: render it, but never to a bitmap bigger than a
+    # photo we would accept (a huge MediaBox is a decompression bomb of its own).
+    width, height = page.get_size()  # type: ignore[attr-defined]
+    scale = PDF_RENDER_SCALE
+    if width * height * scale * scale > MAX_PIXELS:
+        scale = (MAX_PIXELS / max(width * height, 1.0)) ** 0.5
+        if scale < 0.5:
+            raise ImageTooLarge()
+    bitmap = page.render(scale=scale)  # type: ignore[attr-defined]
     image = bitmap.to_pil()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
