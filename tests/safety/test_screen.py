@@ -21,6 +21,9 @@ from tests.safety.cases import (
     ROUND3_BENIGN,
     ROUND3_CRISIS,
     ROUND3_EMERGENCY,
+    ROUND4_BENIGN,
+    ROUND4_CRISIS,
+    ROUND4_EMERGENCY,
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "../shared/data"
@@ -38,21 +41,21 @@ def test_table_is_big_enough() -> None:
     assert len(BENIGN) >= 40
 
 
-@pytest.mark.parametrize("text", CRISIS + ROUND2_CRISIS + ROUND3_CRISIS)
+@pytest.mark.parametrize("text", CRISIS + ROUND2_CRISIS + ROUND3_CRISIS + ROUND4_CRISIS)
 def test_crisis_fires(text: str) -> None:
     result = SCREEN.screen(text, "zh-CN")
     assert result.category == "crisis", result.rule_ids
     assert result.triggered
 
 
-@pytest.mark.parametrize("text", EMERGENCY + ROUND2_EMERGENCY + ROUND3_EMERGENCY)
+@pytest.mark.parametrize("text", EMERGENCY + ROUND2_EMERGENCY + ROUND3_EMERGENCY + ROUND4_EMERGENCY)
 def test_emergency_fires(text: str) -> None:
     result = SCREEN.screen(text, "en")
     assert result.category == "emergency", result.rule_ids
     assert result.level in (TriageLevel.EMERGENCY_AMBULANCE, TriageLevel.EMERGENCY)
 
 
-@pytest.mark.parametrize("text", BENIGN + ROUND2_BENIGN + ROUND3_BENIGN)
+@pytest.mark.parametrize("text", BENIGN + ROUND2_BENIGN + ROUND3_BENIGN + ROUND4_BENIGN)
 def test_look_alikes_do_not_fire(text: str) -> None:
     result = SCREEN.screen(text, "zh-CN")
     assert result == SafetyAssessment(), result.rule_ids
