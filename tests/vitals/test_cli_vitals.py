@@ -54,3 +54,23 @@ def test_bad_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "implausible" in result.output
     missing = runner.invoke(app, ["vitals", "cgm-metrics", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
+
+
+def test_cgm_targets_judges_each_subject_in_both_locales() -> None:
+    path = str(DATA / "example_data_5_subject__subjects_1-3.csv")
+    zh = runner.invoke(app, ["vitals", "cgm-targets", path, "--tz", "Asia/Jerusalem"])
+    assert zh.exit_code == 0, zh.output
+    assert "目标范围内时间" in zh.stdout
+    assert "数据不足" in zh.stdout  # the example subjects have under 14 days or under 70 % wear
+    out = runner.invoke(
+        app,
+        ["vitals", "cgm-targets", path, "--tz", "Asia/Jerusalem", "--locale", "en", "--json"],
+    )
+    data = json.loads(out.stdout)
+    tir = {c["metric"]: c for c in data["Subject 2"]["checks"]}["in_range_70_180"]
+    assert tir["met"] is False
+    assert tir["value"] < 70
+    assert "outside the target" in tir["text"]
+    assert data["Subject 2"]["source"]["url"] == "https://doi.org/10.2337/dci19-0028"
+    bad = runner.invoke(app, ["vitals", "cgm-targets", path, "--group", "astronauts"])
+    assert bad.exit_code == 2

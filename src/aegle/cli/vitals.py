@@ -11,7 +11,9 @@ from typing import Annotated, Any
 import typer
 
 from aegle.core.errors import AegleError
+from aegle.core.types import normalize_locale
 from aegle.vitals.cgm import METRICS, compute_all, rate_of_change, read_cgm_table
+from aegle.vitals.targets import assess
 
 app = typer.Typer(help="Health data from devices: metrics and charts.", no_args_is_help=True)
 
@@ -81,3 +83,66 @@ def cgm_metrics(
             value = values[key]
             shown = "NA" if value is None else f"{value:.4g}"
             typer.echo(f"  {key:<16} {shown:>10} {units[key]}")
+
+
+@app.command("cgm-targets")
+def cgm_targets(
+    csv_path: Annotated[Path, typer.Argument(help="CSV with columns id,time,gl.")],
+    group: Annotated[
+        str,
+        typer.Option(help="Target group: t1d_t2d_adult, older_high_risk or pregnancy_t1d."),
+    ] = "t1d_t2d_adult",
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of the times (default: this machine's)."),
+    ] = None,
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+    as_json: Annotated[bool, typer.Option("--json/--text", help="JSON or text (default).")] = False,
+    unit: Annotated[str, typer.Option("--unit", help="Glucose unit in the file.")] = "mg/dL",
+) -> None:
+    """Judge each subject's CGM data against the international consensus targets."""
+    lang = normalize_locale(locale)
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"Cannot read {csv_path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        subjects = read_cgm_table(
+            text, tz or system_time_zone(), "mmol/L" if unit == "mmol/L" else "mg/dL"
+        )
+        results = {sid: assess(series, group) for sid, series in subjects.items()}
+    except AegleError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        payload = {
+            sid: {
+                "group": r.group.id,
+                "sufficient": r.sufficient,
+                "sufficiency": r.sufficiency_text.get(lang),
+                "checks": [
+                    {
+                        "metric": c.metric,
+                        "value": _clean(c.value),
+                        "op": c.op,
+                        "target": c.target,
+                        "met": c.met,
+                        "text": c.text.get(lang),
+                    }
+                    for c in r.checks
+                ],
+                "source": r.group.source.model_dump(),
+            }
+            for sid, r in results.items()
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for sid, r in results.items():
+        typer.echo(f"{sid} — {r.group.name.get(lang)}")
+        typer.echo(f"  {r.sufficiency_text.get(lang)}")
+        for c in r.checks:
+            mark = {True: "✓", False: "✗", None: "?"}[c.met]
+            typer.echo(f"  {mark} {c.text.get(lang)}")
+        src = r.group.source
+        typer.echo(f"  {src.publisher}: {src.title} ({src.edition})")

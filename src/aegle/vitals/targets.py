@@ -36,6 +36,7 @@ _OPS: Final[dict[str, Callable[[float, float], bool]]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+_SHOWN_OP: Final = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 _RANGE_KEY = re.compile(r"^(?:in_range_(\d+)_(\d+)|below_(\d+)|above_(\d+))$")
 _OTHER_KEYS: Final = ("CV", "mean", "GMI", "SD", "active_percent")
 
@@ -179,6 +180,7 @@ def judge(values: Mapping[str, float], group: TargetGroup) -> tuple[TargetCheck,
     for t in group.targets:
         value = float(values.get(t.metric, math.nan))
         target = f"{t.value:g}%"
+        shown_op = _SHOWN_OP[t.op]
         if math.isnan(value):
             met: bool | None = None
             text = LocalizedText(
@@ -188,8 +190,12 @@ def judge(values: Mapping[str, float], group: TargetGroup) -> tuple[TargetCheck,
             met = _OPS[t.op](value, t.value)
             template = _MET if met else _NOT_MET
             text = LocalizedText(
-                zh=template.zh.format(label=t.label.zh, value=_pct(value), op=t.op, target=target),
-                en=template.en.format(label=t.label.en, value=_pct(value), op=t.op, target=target),
+                zh=template.zh.format(
+                    label=t.label.zh, value=_pct(value), op=shown_op, target=target
+                ),
+                en=template.en.format(
+                    label=t.label.en, value=_pct(value), op=shown_op, target=target
+                ),
             )
         checks.append(
             TargetCheck(t.metric, value, t.op, t.value, met, text, t.source or group.source)
