@@ -167,3 +167,35 @@ def test_duplicate_timestamps_keep_the_last_on_the_grid() -> None:
     ]
     series = GlucoseSeries.from_local(moments, [100.0, 110.0, 130.0, 120.0], "UTC")
     assert day_by_day(series).flat[0] == 130.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(min_value=40, max_value=400), min_size=2, max_size=400),
+    st.integers(min_value=1, max_value=15),
+)
+def test_grid_values_stay_within_the_readings(values: list[float], step: int) -> None:
+    grid = day_by_day(_series(values, step_min=step))
+    inside = grid.flat[~np.isnan(grid.flat)]
+    assert inside.size > 0 or len(values) < 3
+    if inside.size:
+        assert inside.min() >= min(values) - 1e-9
+        assert inside.max() <= max(values) + 1e-9
+    assert 1440 % grid.dt0 == 0
+
+
+def test_agp_percentiles_are_ordered_by_time_of_day() -> None:
+    from aegle.vitals.cgm import agp_profile
+
+    rng = np.random.default_rng(3)
+    minutes = np.arange(0, 14 * 1440, 5)
+    values = 130 + 40 * np.sin(2 * np.pi * minutes / 1440) + rng.normal(0, 10, minutes.size)
+    profile = agp_profile(day_by_day(_series(list(values))))
+    assert set(profile) == {5, 25, 50, 75, 95}
+    stacked = np.vstack([profile[p] for p in (5, 25, 50, 75, 95)])
+    ok = ~np.isnan(stacked).any(axis=0)
+    assert ok.sum() >= 280
+    assert np.all(np.diff(stacked[:, ok], axis=0) >= 0)
+    # The median follows the daily rhythm: highest around 06:00 (sin peak), lowest around 18:00.
+    median = profile[50]
+    assert median[(6 * 60) // 5 - 1] > median[(18 * 60) // 5 - 1] + 50
