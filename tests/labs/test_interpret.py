@@ -139,3 +139,14 @@ def test_citations_resolve_and_are_numbered() -> None:
     text = explanation_text(result, "zh-CN")
     assert "WS/T 404.1-2012" in text
     assert "[1]" in text
+
+
+def test_children_see_paediatrics_and_get_no_adult_defaults() -> None:
+    report = parse_text(
+        "性别：男  年龄：2岁\n白细胞计数  3.86  10^9/L  4.00~10.00\n血红蛋白  105  g/L\n"
+    )
+    result = explain(report)
+    assert result.departments[0].code == "07"
+    assert result.notes
+    assert [a.item.test_id for a in result.unknown] == ["hgb"]
+    assert "儿童" in explanation_text(result, "zh-CN")

@@ -152,26 +152,9 @@ def test_blank_image_reports_no_text(tmp_path: Path) -> None:
 def test_fuzz_rows_from_any_boxes(raw: list[tuple[float, float, str, float]]) -> None:
     boxes = [box(x, y, text, slope) for x, y, text, slope in raw]
     text = text_from_boxes(boxes)
-    # Every non-blank box text survives somewhere in the rebuilt lines (modulo row indexes).
-    assert isinstance(text, str)
-    assert len(text.splitlines()) <= len(boxes)
-
-
-def test_scanned_pdf_page_is_read_by_ocr() -> None:
-    from tests.labs.pdfmaker import make_image_pdf
-
-    jpeg = (PHOTOS / "bloodtestreport.jpg").read_bytes()
-    pdf = make_image_pdf(jpeg, 960, 1280, (480, 640))
-    document, report = read_report(pdf)
-    assert document.kind == "pdf"
-    names = {item.test_id for item in report.items}
-    assert {"wbc", "hgb", "plt", "mcv"} <= names
-
-
-def test_huge_scanned_page_is_refused() -> None:
-    from aegle.labs.errors import ImageTooLarge
-    from tests.labs.pdfmaker import make_image_pdf
-
-    jpeg = (PHOTOS / "bloodtestreport.jpg").read_bytes()
-    with pytest.raises(ImageTooLarge):
-        read_report(make_image_pdf(jpeg, 960, 1280, (14400, 14400)))
+    # No blank records, and no Chinese text is lost (row numbers may be dropped; a name with
+    # one misread character may be corrected, which keeps its length).
+    assert all(line.strip() for line in text.splitlines())
+    kept = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    given_chinese = re.sub(r"[^\u4e00-\u9fff]", "", "".join(b.text for b in boxes))
+    assert len(kept) == len(given_chinese)

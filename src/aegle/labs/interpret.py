@@ -27,6 +27,7 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "03.09": ("变态反应专业", "Allergy"),
     "04.04": ("泌尿外科专业", "Urology"),
     "05": ("妇产科", "Obstetrics and gynaecology"),
+    "07": ("儿科", "Paediatrics"),
     "13": ("皮肤科", "Dermatology"),
     "16": ("传染科", "Infectious diseases"),
     "19": ("肿瘤科", "Oncology"),
@@ -67,6 +68,7 @@ class Explanation(Frozen):
     departments: list[Department]
     questions: list[LocalizedText]
     limitations: LocalizedText
+    notes: list[LocalizedText] = Field(default_factory=list)
     citations: list[Citation]
 
 
@@ -84,6 +86,13 @@ LIMITATIONS = LocalizedText(
         "Please have a doctor review the full report; do not start or stop medicines based on this "
         "explanation alone."
     ),
+)
+
+CHILD_AGE = 14  # 儿科 sees children under 14 in Chinese hospitals.
+CHILD_NOTE = LocalizedText(
+    zh="这是儿童的化验单：儿童的参考范围随年龄变化，本说明只使用报告上印的参考范围，不套用成人默认值。",
+    en="This is a child's report: children's reference ranges change with age, so only the "
+    "ranges printed on the report are used, never adult defaults.",
 )
 
 CRITICAL_ADVICE = LocalizedText(
@@ -210,6 +219,9 @@ class Interpreter:
         codes: list[str] = []
         if critical:
             codes.append("20")
+        child = report.age is not None and report.age < CHILD_AGE
+        if child and (abnormal or patterns or critical):
+            codes.append("07")
         for pattern in patterns:
             if pattern.department and pattern.department not in codes:
                 codes.append(pattern.department)
@@ -238,6 +250,7 @@ class Interpreter:
             departments=[department(code) for code in codes[:3]],
             questions=questions,
             limitations=LIMITATIONS,
+            notes=[CHILD_NOTE] if child else [],
             citations=list(self._cited.values()),
         )
 

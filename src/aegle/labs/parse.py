@@ -26,7 +26,7 @@ ONE_SIDED_RE = re.compile(rf"^[\[(]?\s*(<=|>=|≤|≥|<|>|小于|大于|低于|�
 VALUE_RE = re.compile(rf"^(<=|>=|≤|≥|<|>)?\s*({_NUM})$")
 SCI_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*[eE]\s*\+?(\d{1,2})(/[lL]|/[uμµ][lL])?$")
 GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|↓|HH|LL|H|L|\*)$")
-GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})(\D.*)$")
+GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d.\s]).*)$")
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
@@ -147,7 +147,8 @@ def _split_token(token: str) -> list[str]:
     if SCI_RE.match(token):
         return [token]
     match = GLUED_RANGE_UNIT_RE.match(token)
-    if match and normalize_unit(match.group(2)):
+    if match:
+        # The range is kept even when what is glued to it is not a unit we know ("p8").
         return [match.group(1), match.group(2)]
     match = GLUED_VALUE_UNIT_RE.match(token)
     if match and normalize_unit(match.group(2)):

@@ -182,7 +182,9 @@ def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
         out.append(f"## {_label('questions', locale)}")
         out += [f"- {q.get(locale)}" for q in explanation.questions]
         out.append("")
-    out += [f"## {_label('limits', locale)}", explanation.limitations.get(locale), ""]
+    out += [f"## {_label('limits', locale)}", explanation.limitations.get(locale)]
+    out += [note.get(locale) for note in explanation.notes]
+    out.append("")
     out.append(f"## {_label('sources', locale)}")
     out += [f"[{index}] {text}" for index, text in enumerate(listing, start=1)]
     return "\n".join(out).rstrip() + "\n"
