@@ -93,3 +93,12 @@ def test_bad_input_gives_a_localized_message(tmp_path: Path) -> None:
     assert zh.exit_code == en.exit_code == 2
     assert "不支持该文件类型" in zh.stderr
     assert "not supported" in en.stderr
+
+
+def test_explain_json(tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, ["labs", "explain", str(_write(tmp_path, REPORT)), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["triage"] == "emergency"
+    assert data["critical"][0]["item"]["test_id"] == "k"
+    assert data["limitations"]["zh"]

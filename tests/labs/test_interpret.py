@@ -150,3 +150,12 @@ def test_children_see_paediatrics_and_get_no_adult_defaults() -> None:
     assert result.notes
     assert [a.item.test_id for a in result.unknown] == ["hgb"]
     assert "儿童" in explanation_text(result, "zh-CN")
+
+
+def test_infection_pattern_needs_neutrophils() -> None:
+    both = explain(parse_text("白细胞计数 14.2 10^9/L 3.5-9.5\n中性粒细胞计数 11.0 10^9/L 1.8-6.3"))
+    assert "infection" in [p.id for p in both.patterns]
+    wbc_only = explain(
+        parse_text("白细胞计数 14.2 10^9/L 3.5-9.5\n淋巴细胞计数 5.0 10^9/L 1.1-3.2")
+    )
+    assert "infection" not in [p.id for p in wbc_only.patterns]

@@ -64,11 +64,18 @@ def explain_command(
     lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
     sex: SexOpt = None,
     age: AgeOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the structured explanation")
+    ] = False,
 ) -> None:
     """Explain a report in plain language with sources (critical values first)."""
     locale = normalize_locale(lang)
     report = _read(file, sex, age, locale)
-    typer.echo(explanation_text(explain_report(report), locale), nl=False)
+    explanation = explain_report(report)
+    if as_json:
+        typer.echo(explanation.model_dump_json())
+        return
+    typer.echo(explanation_text(explanation, locale), nl=False)
 
 
 @app.command()

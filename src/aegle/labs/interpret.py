@@ -277,6 +277,9 @@ class Interpreter:
         uti = self._uti(by_test)
         if uti:
             patterns.append(uti)
+        infection = self._infection(by_test)
+        if infection:
+            patterns.append(infection)
         return patterns, egfr_value
 
     def _anaemia(self, by_test: dict[str | None, Assessment]) -> Pattern | None:
@@ -497,6 +500,33 @@ class Interpreter:
             citations=cite,
         )
 
+    def _infection(self, by_test: dict[str | None, Assessment]) -> Pattern | None:
+        high = {
+            key
+            for key in ("wbc", "neut_abs", "neut_pct", "crp", "hscrp", "procalcitonin")
+            if by_test.get(key) is not None and by_test[key].status in ("high", "critical_high")
+        }
+        neutrophils = high & {"neut_abs", "neut_pct"}
+        markers = high & {"crp", "hscrp", "procalcitonin"}
+        if not (("wbc" in high and neutrophils) or (neutrophils and markers)):
+            return None
+        return Pattern(
+            id="infection",
+            title=LocalizedText(
+                zh="炎症/细菌感染样改变", en="Inflammation or bacterial-infection pattern"
+            ),
+            detail=LocalizedText(
+                zh="白细胞和中性粒细胞升高（或伴炎症指标升高）常见于细菌感染，也可见于应激、"
+                "糖皮质激素使用或组织损伤；是否感染以及感染部位需结合症状和体检判断。",
+                en="Raised white cells and neutrophils (with or without raised inflammation "
+                "markers) are common in bacterial infection, but also with stress, "
+                "corticosteroids or tissue injury; symptoms and examination decide whether and "
+                "where there is an infection.",
+            ),
+            department="03",
+            citations=[self._cite("labs.pattern.infection", "medlineplus")],
+        )
+
     def _uti(self, by_test: dict[str | None, Assessment]) -> Pattern | None:
         nit, le = by_test.get("u_nit"), by_test.get("u_le")
         positive = [a for a in (nit, le) if a is not None and a.status == "abnormal"]
@@ -540,6 +570,10 @@ _PATTERN_QUESTIONS: dict[str, LocalizedText] = {
     "glucose": LocalizedText(
         zh="需要另日复查血糖或做口服葡萄糖耐量试验吗？",
         en="Should glucose be repeated on another day or an oral glucose tolerance test done?",
+    ),
+    "infection": LocalizedText(
+        zh="我的症状是否需要进一步查找感染部位或使用抗生素？",
+        en="Do my symptoms call for tests to find an infection, or for antibiotics?",
     ),
     "uti": LocalizedText(zh="需要做尿培养吗？", en="Is a urine culture needed?"),
 }
