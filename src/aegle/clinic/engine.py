@@ -27,6 +27,8 @@ GROUP_KEEP = 0.5
 MENTION_LR = 20.0
 MENTION_NEGATED_LR = 0.3
 MULTI_NEGATIVE_WEIGHT = 0.5
+COMPLAINT_WEIGHT = 1.0
+MAX_COMPLAINT_FINDINGS = 3
 
 QuestionKind = Literal["boolean", "choice", "multi", "scale"]
 
@@ -118,7 +120,15 @@ class Interview:
                 iv.ignored_codes.append(code)
                 continue
             iv._set_present(fid, present)
+            if present:
+                iv._presenting(fid)
         return iv
+
+    def _presenting(self, fid: str) -> None:
+        """The reason for consulting: a condition must explain it, not merely allow it, so its
+        likelihood counts once more (P(complaint | c) ~ P(f | c)^2)."""
+        p = self.model.present[self.model.finding_index[fid]]
+        self.log_post = self.log_post + COMPLAINT_WEIGHT * np.log(p)
 
     # ------------------------------------------------------------------ evidence
     def _set_present(self, fid: str, present: bool) -> None:
@@ -194,14 +204,24 @@ class Interview:
 
     def _apply_understanding(self, u: Understanding) -> None:
         own: dict[str, bool] = {}
+        complaint: list[str] = []
+        kb = self.model.kb
         for m in u.findings:
             if m.family:
                 self.family[m.finding] = m.present
                 continue
+            # Past history names risk factors; a symptom word there is not a current symptom.
+            if m.history and not kb.findings[m.finding].history:
+                continue
             own[m.finding] = own.get(m.finding, False) or m.present
+            if m.complaint and m.present and m.finding not in complaint:
+                complaint.append(m.finding)
         for fid, present in own.items():
             if fid in self.model.finding_index:
                 self._set_present(fid, present)
+        for fid in complaint[:MAX_COMPLAINT_FINDINGS]:
+            if self.known.get(fid) is True and fid != "pain":
+                self._presenting(fid)
         for m in u.conditions:
             if m.family or m.history:
                 continue

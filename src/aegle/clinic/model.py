@@ -23,6 +23,8 @@ FloatArray = npt.NDArray[np.float64]
 # Leak probabilities: how often a finding that is not a feature of a condition still turns up.
 LEAK_SYMPTOM = 0.02
 LEAK_HISTORY = 0.05
+LEAK_SCALE = 1.0
+LEAK_MAX = 0.15
 # Pain is asked first in DDXPlus; a condition described by any painful finding has pain.
 PAIN_IMPLIED = 0.9
 PAIN_DEFAULT = 0.3
@@ -77,12 +79,8 @@ def compile_model(kb: Knowledge) -> Model:
     fids = tuple(sorted(kb.findings))
     f_index = {f: i for i, f in enumerate(fids)}
     c_index = {c: i for i, c in enumerate(cids)}
-    present = np.zeros((len(fids), len(cids)), dtype=np.float64)
+    present = np.full((len(fids), len(cids)), np.nan, dtype=np.float64)
     lik = kb.likelihoods
-    for fi, fid in enumerate(fids):
-        finding = kb.findings[fid]
-        leak = LEAK_HISTORY if finding.history else LEAK_SYMPTOM
-        present[fi, :] = leak
     for ci, cid in enumerate(cids):
         cond = kb.conditions[cid]
         learned = lik.present.get(cid)
@@ -93,7 +91,17 @@ def compile_model(kb: Knowledge) -> Model:
             painful = any(_is_painful(f) for f in cond.findings)
             present[f_index["pain"], ci] = PAIN_IMPLIED if painful else PAIN_DEFAULT
         for fid, level in cond.findings.items():
-            present[f_index[fid], ci] = LEVEL_PROBABILITY[level]
+            # Data-derived estimates win over qualitative levels for the same finding.
+            if learned is None or fid not in learned:
+                present[f_index[fid], ci] = LEVEL_PROBABILITY[level]
+    # Leak: how often a finding turns up without being a feature of the condition. Common,
+    # unspecific findings (tiredness, pain) leak more than specific ones (a whoop, black stools).
+    specified = np.nan_to_num(present, nan=0.0).sum(axis=1) / len(cids)
+    for fi, fid in enumerate(fids):
+        base = LEAK_HISTORY if kb.findings[fid].history else LEAK_SYMPTOM
+        leak = float(np.clip(LEAK_SCALE * specified[fi], base, LEAK_MAX))
+        row = present[fi]
+        row[np.isnan(row)] = leak
     options: dict[str, OptionTable] = {}
     for fid in fids:
         finding = kb.findings[fid]

@@ -79,6 +79,7 @@ class Mention:
     text: str
     family: bool = False
     history: bool = False
+    complaint: bool = False
 
 
 @dataclass
@@ -141,9 +142,9 @@ def _build(kb: Knowledge) -> _Lexicon:
     en_terms = sorted(en_map, key=len, reverse=True)
     zh_terms = sorted((t for t in zh_map if _CJK.search(t) or len(t) > 2), key=len, reverse=True)
     en = re.compile(
-        r"(?<![a-z0-9])(?:" + "|".join(re.escape(t) for t in en_terms) + r")(?![a-z0-9])"
+        r"(?<![a-z0-9])(?:" + "|".join(_en_term(t) for t in en_terms) + r")(?![a-z0-9])"
     )
-    zh = re.compile("|".join(re.escape(t) for t in zh_terms)) if zh_terms else None
+    zh = re.compile("|".join(_zh_term(t) for t in zh_terms)) if zh_terms else None
     return _Lexicon(
         en=en,
         zh=zh,
@@ -151,6 +152,19 @@ def _build(kb: Knowledge) -> _Lexicon:
         zh_map={k: tuple(sorted(v)) for k, v in zh_map.items()},
         words=tuple(t for t in zh_terms if _CJK.search(t)),
     )
+
+
+def _en_term(term: str) -> str:
+    """A synonym as a pattern; "*" stands for up to three words ("pain * chest")."""
+    parts = [re.escape(p.strip()) for p in term.split("*")]
+    return r"(?:[a-z'-]+ ){0,3}".join(
+        p + (" " if i < len(parts) - 1 else "") for i, p in enumerate(parts)
+    ).replace("  ", " ")
+
+
+def _zh_term(term: str) -> str:
+    """A Chinese synonym as a pattern; "*" stands for up to four characters (腿*肿)."""
+    return r"[\u4e00-\u9fff]{0,4}".join(re.escape(p) for p in term.split("*"))
 
 
 @cache
@@ -215,11 +229,13 @@ def _en_negated(text: str, start: int) -> bool:
     between = before[cue.end() :]
     # "No fever, cough or chills": the cue carries over short comma-separated lists, but not
     # over a new statement ("no fever, she reports a cough").
-    if re.search(
-        r"\b(?:reports?|has|have|had|with|complains?|presents?|is|was|started)\b", between
-    ):
-        return False
-    return between.count(",") <= 4
+    if "," in between:
+        after_comma = between[between.index(",") :]
+        if re.search(
+            r"\b(?:reports?|has|have|had|complains?|presents?|is|was|started|but)\b", after_comma
+        ):
+            return False
+    return between.count(",") <= 6
 
 
 def _sections(
@@ -240,6 +256,24 @@ def _sections(
         if m.group(0) == "":
             break
     return out
+
+
+_COMPLAINT = re.compile(r"chief complaints?\s*:|presenting complaint\s*:|主诉[:：]?")
+
+
+def _complaint_span(text: str, sections: list[tuple[int, int, bool, bool]]) -> tuple[int, int]:
+    """Where the reason for consulting is stated: a "chief complaint:" sentence, else the first
+    sentence that is not only demographics."""
+    m = _COMPLAINT.search(text)
+    if m:
+        end = min((e for s, e, _, _ in sections if e > m.end()), default=len(text))
+        return m.start(), end
+    for s, e, fam, _ in sections:
+        chunk = text[s:e]
+        if fam or re.fullmatch(r"[\s\d\w-]*(?:year|岁)[\w\s-]*[.。]?\s*", chunk):
+            continue
+        return s, e
+    return 0, 0
 
 
 def _parse_age_sex(text: str, u: Understanding) -> None:
@@ -310,6 +344,27 @@ def _parse_duration(text: str, u: Understanding) -> None:
         u.duration_text = m.group(0)
 
 
+def _wildcard_keys(term: str, mapping: dict[str, tuple[str, ...]], is_zh: bool) -> tuple[str, ...]:
+    """Keys of the wildcard synonym(s) that produced this match."""
+    keys: set[str] = set()
+    for syn, ks in _wildcards(id(mapping), is_zh, mapping):
+        if syn.fullmatch(term):
+            keys.update(ks)
+    return tuple(sorted(keys))
+
+
+_WILDCARD_CACHE: dict[int, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
+
+
+def _wildcards(
+    key: int, is_zh: bool, mapping: dict[str, tuple[str, ...]]
+) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    if key not in _WILDCARD_CACHE:
+        make = _zh_term if is_zh else _en_term
+        _WILDCARD_CACHE[key] = [(re.compile(make(t)), ks) for t, ks in mapping.items() if "*" in t]
+    return _WILDCARD_CACHE[key]
+
+
 def understand(text: str, lex: _Lexicon | None = None) -> Understanding:
     """Read one free-text message. Never raises on odd input; unknown words are ignored."""
     lex = lex or _lexicon()
@@ -322,6 +377,7 @@ def understand(text: str, lex: _Lexicon | None = None) -> Understanding:
     family_re = re.compile(_EN_FAMILY.pattern + "|" + _ZH_FAMILY.pattern)
     sections = _sections(norm, family_re, _EN_HISTORY)
     seen: set[tuple[str, int]] = set()
+    complaint_span = _complaint_span(norm, sections)
     patterns: list[tuple[re.Pattern[str], dict[str, tuple[str, ...]], bool]] = [
         (lex.en, lex.en_map, False)
     ]
@@ -330,19 +386,22 @@ def understand(text: str, lex: _Lexicon | None = None) -> Understanding:
     for pattern, mapping, is_zh in patterns:
         for m in pattern.finditer(norm):
             term = m.group(0)
-            keys = mapping.get(term, ())
+            keys = mapping.get(term) or _wildcard_keys(term, mapping, is_zh)
             fam = hist = False
             for s, e, f_flag, h_flag in sections:
                 if s <= m.start() < e:
                     fam, hist = f_flag, h_flag
                     break
             negated = _zh_negated(norm, m.start()) if is_zh else _en_negated(norm, m.start())
+            complaint = complaint_span[0] <= m.start() < complaint_span[1]
             for key in keys:
                 kind, _, ident = key.partition(":")
                 if (key, m.start()) in seen:
                     continue
                 seen.add((key, m.start()))
-                mention = Mention(ident, not negated, term, family=fam, history=hist)
+                mention = Mention(
+                    ident, not negated, term, family=fam, history=hist, complaint=complaint
+                )
                 (u.findings if kind == "f" else u.conditions).append(mention)
     return u
 

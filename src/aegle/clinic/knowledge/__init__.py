@@ -85,7 +85,7 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
         f = Finding.model_validate(raw)
         findings[f.id] = f
     data = _read(directory / "findings.yaml")
-    unknown = set(data) - {"blocks", "synonyms"}
+    unknown = set(data) - {"blocks", "synonyms", "phrases"}
     if unknown:
         raise ConfigurationError(f"findings.yaml: unknown keys {sorted(unknown)}")
     for block in data["blocks"]:
@@ -101,7 +101,8 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
             if f.id in findings:
                 raise ConfigurationError(f"finding {f.id} is defined twice")
             findings[f.id] = f.model_copy(update={"codes": [f"aegle:{f.id}", *f.codes]})
-    for fid, raw_syn in (data.get("synonyms") or {}).items():
+    pairs = [*(data.get("synonyms") or {}).items(), *(data.get("phrases") or {}).items()]
+    for fid, raw_syn in pairs:
         if fid not in findings:
             raise ConfigurationError(f"findings.yaml synonyms: unknown finding {fid}")
         syn = Synonyms.model_validate(raw_syn)
