@@ -22,6 +22,8 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from fastapi import FastAPI
+from pydantic import BaseModel
 
 app = typer.Typer(help="Benchmarks (results go in docs/benchmarks.md).", no_args_is_help=True)
 
@@ -35,15 +37,13 @@ MESSAGES = (
 )
 
 
-def bare_app() -> Any:
+class Echo(BaseModel):
+    text: str
+    lang: str | None = None
+
+
+def bare_app() -> FastAPI:
     """The baseline: FastAPI parsing a JSON body and answering JSON, nothing else."""
-    from fastapi import FastAPI
-    from pydantic import BaseModel
-
-    class Echo(BaseModel):
-        text: str
-        lang: str | None = None
-
     baseline = FastAPI()
 
     @baseline.post("/bare")
@@ -222,6 +222,9 @@ def bench_api(
                 "AEGLE_AUTH__ARGON2_MEMORY_KIB": "8192",
                 "AEGLE_AUTH__LOGIN_MAX_FAILURES": "1000",
             }
+        )
+        subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "aegle.cli", "db", "upgrade"], env=env, check=True
         )
         results = []
         for name, target, path in (

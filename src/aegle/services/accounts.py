@@ -8,10 +8,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from aegle.core.errors import (
@@ -54,6 +55,36 @@ def _secret_bytes(password: str) -> bytes:
     return password.encode("utf-8", "surrogatepass")
 
 
+_PRINCIPAL_COLUMNS = (
+    User.id,
+    User.username,
+    User.role,
+    User.display_name,
+    User.locale,
+    User.disabled,
+)
+
+
+_TOKEN_LOOKUP = (
+    select(*_PRINCIPAL_COLUMNS, ApiToken.expires_at, ApiToken.revoked_at)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+_ROLES = frozenset(role.value for role in Role)
+
+
+def _principal(row: Any) -> Principal:
+    if row.disabled or row.role not in _ROLES:
+        raise AuthenticationRequired()
+    return Principal(
+        id=row.id,
+        username=row.username,
+        role=row.role,
+        display_name=row.display_name,
+        locale=row.locale,
+    )
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -71,8 +102,19 @@ class IssuedSession:
 
 
 @dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in account as requests see it: a plain value, not a table row."""
+
+    id: str
+    username: str
+    role: str
+    display_name: str
+    locale: str
+
+
+@dataclass(frozen=True, slots=True)
 class AuthenticatedUser:
-    user: User
+    user: Principal
     csrf_token: str | None = None
 
     def actor(self, origin: str) -> Actor:
@@ -214,7 +256,7 @@ class Accounts:
 
     # -- API tokens ---------------------------------------------------------------------------
 
-    def issue_token(self, user: User, *, label: str = "api") -> IssuedToken:
+    def issue_token(self, user: User | Principal, *, label: str = "api") -> IssuedToken:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock.now()
         ttl = timedelta(hours=self._settings.token_ttl_hours)
@@ -233,17 +275,19 @@ class Accounts:
         return IssuedToken(token=raw, expires_in=int(ttl.total_seconds()))
 
     def authenticate_token(self, raw: str) -> AuthenticatedUser:
-        row = self._session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == secret_digest(raw))
-        ).first()
-        if row is None:
+        # Core, not ORM: this runs on every API request.
+        row = (
+            self._session.connection()
+            .execute(
+                select(*_PRINCIPAL_COLUMNS, ApiToken.expires_at, ApiToken.revoked_at)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == secret_digest(raw))
+            )
+            .first()
+        )
+        if row is None or row.revoked_at is not None or row.expires_at <= self._clock.now():
             raise AuthenticationRequired()
-        token, user = row
-        if token.revoked_at is not None or token.expires_at <= self._clock.now() or user.disabled:
-            raise AuthenticationRequired()
-        return AuthenticatedUser(user=user)
+        return AuthenticatedUser(user=_principal(row))
 
     def revoke_token(self, raw: str) -> None:
         token = self._session.scalars(
@@ -254,7 +298,7 @@ class Accounts:
 
     # -- web sessions -------------------------------------------------------------------------
 
-    def open_session(self, user: User) -> IssuedSession:
+    def open_session(self, user: User | Principal) -> IssuedSession:
         raw = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = self._clock.now()
@@ -274,20 +318,18 @@ class Accounts:
 
     def authenticate_session(self, raw: str) -> AuthenticatedUser:
         row = self._session.execute(
-            select(WebSession, User)
+            select(
+                *_PRINCIPAL_COLUMNS,
+                WebSession.expires_at,
+                WebSession.revoked_at,
+                WebSession.csrf_token,
+            )
             .join(User, User.id == WebSession.user_id)
             .where(WebSession.session_hash == secret_digest(raw))
         ).first()
-        if row is None:
+        if row is None or row.revoked_at is not None or row.expires_at <= self._clock.now():
             raise AuthenticationRequired()
-        web_session, user = row
-        if (
-            web_session.revoked_at is not None
-            or web_session.expires_at <= self._clock.now()
-            or user.disabled
-        ):
-            raise AuthenticationRequired()
-        return AuthenticatedUser(user=user, csrf_token=web_session.csrf_token)
+        return AuthenticatedUser(user=_principal(row), csrf_token=row.csrf_token)
 
     def close_session(self, raw: str) -> None:
         web_session = self._session.scalars(

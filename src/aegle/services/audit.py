@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from aegle.core.ports import Clock
@@ -20,6 +21,15 @@ from aegle.services.actor import Actor
 from aegle.store.tables import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
+# Built once: statement construction and cache keys are most of the ORM's per-call cost.
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+_INSERT_EVENT = insert(AuditEvent)
+_ADVANCE = (
+    update(AuditHead)
+    .where(AuditHead.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 _PG_AUDIT_LOCK = 0x4AE61E  # advisory lock id serialising appends across workers
 
 
@@ -73,11 +83,13 @@ class AuditLog:
         session = self._session
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-        head = session.get(AuditHead, 1, populate_existing=True)
+        # Core statements, not the ORM unit of work: this runs on every health-data access.
+        conn = session.connection()  # Core on the session's transaction, no ORM overhead
+        head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
         seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
         event = AuditEvent(
             seq=seq,
-            at=self._clock.now(),
+            at=self._clock.now().astimezone(UTC),
             actor_id=actor.user_id,
             actor_role=actor.role_name,
             action=action,
@@ -89,12 +101,11 @@ class AuditLog:
             prev_hash=prev_hash,
         )
         event.hash = event_hash(event)
-        session.add(event)
+        conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _COLUMNS})
         if head is None:
-            session.add(AuditHead(id=1, seq=seq, hash=event.hash))
+            conn.execute(insert(AuditHead), {"id": 1, "seq": seq, "hash": event.hash})
         else:
-            head.seq, head.hash = seq, event.hash
-        session.flush()
+            conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event.hash})
         return event
 
     def replay(self, denials: list[dict[str, Any]]) -> None:

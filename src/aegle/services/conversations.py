@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from aegle.assistant.model import Reply, TurnContext
 from aegle.core.errors import InvalidInput, NotFound
@@ -13,12 +13,31 @@ from aegle.core.i18n import N_
 from aegle.core.ports import Clock
 from aegle.core.text import clean_user_text
 from aegle.core.types import LocaleCode
-from aegle.services.access import AccessGate, PersonScope
+from aegle.services.access import AccessGate, PersonScope, Purpose
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
 from aegle.store.tables import Conversation, Message
 
 HISTORY_TURNS = 10
+_MESSAGE_COLUMNS = tuple(column.name for column in Message.__table__.columns)
+# Built once: statement construction and cache keys are most of the per-call cost.
+_OWNER = select(Conversation.person_id).where(Conversation.id == bindparam("cid"))
+_RECENT = (
+    select(Message.seq, Message.role, Message.text)
+    .where(Message.conversation_id == bindparam("cid"))
+    .order_by(Message.seq.desc())
+    .limit(HISTORY_TURNS)
+)
+_INSERT_MESSAGE = insert(Message)
+_TOUCH = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("cid"))
+    .values(
+        updated_at=bindparam("now"),
+        # The first message names the conversation unless it already has a title.
+        title=func.coalesce(func.nullif(Conversation.title, ""), bindparam("first_title")),
+    )
+)
 
 
 class Responder(Protocol):
@@ -60,23 +79,21 @@ class Conversations:
         scope.session.flush()
         return conversation
 
-    def _open(
-        self, actor: Actor, conversation_id: str, purpose: str
-    ) -> tuple[PersonScope, Conversation]:
-        conversation = self._gate.session.get(Conversation, conversation_id)
-        if conversation is None:
+    def _open(self, actor: Actor, conversation_id: str, purpose: Purpose) -> PersonScope:
+        """Authorise access to one conversation; unknown and forbidden look the same (404)."""
+        connection = self._gate.session.connection()
+        person_id = connection.execute(_OWNER, {"cid": conversation_id}).scalar()
+        if person_id is None:
             raise NotFound()
-        scope = self._gate.open(
-            actor,
-            conversation.person_id,
-            "read" if purpose == "read" else "write",
-            resource_type="conversation",
-            resource_id=conversation.id,
+        return self._gate.open(
+            actor, person_id, purpose, resource_type="conversation", resource_id=conversation_id
         )
-        return scope, conversation
 
     def get(self, actor: Actor, conversation_id: str) -> tuple[Conversation, list[Message]]:
-        scope, conversation = self._open(actor, conversation_id, "read")
+        scope = self._open(actor, conversation_id, "read")
+        conversation = scope.session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound()
         return conversation, self.messages(scope, conversation.id)
 
     @staticmethod
@@ -112,50 +129,33 @@ class Conversations:
             raise InvalidInput(
                 N_("The message is longer than {max} characters"), params={"max": self._max_chars}
             )
-        scope, conversation = self._open(actor, conversation_id, "write")
-        session = scope.session
-        last_seq = session.scalar(
-            select(func.max(Message.seq)).where(Message.conversation_id == conversation.id)
-        )
-        history = tuple(
-            (m.role, m.text)
-            for m in session.scalars(
-                select(Message)
-                .where(Message.conversation_id == conversation.id)
-                .order_by(Message.seq.desc())
-                .limit(HISTORY_TURNS)
-            )
-        )[::-1]
+        scope = self._open(actor, conversation_id, "write")
+        conn = scope.session.connection()
+        # Core statements on this hot path: one query gives both the history and the last seq.
+        recent = conn.execute(_RECENT, {"cid": conversation_id}).all()
+        history = tuple((row.role, row.text) for row in reversed(recent))
         reply = self._responder().turn(TurnContext(text=text, locale=locale, history=history))
         now = self._clock.now()
-        seq = (last_seq or 0) + 1
-        user_message = Message(
-            id=new_id(),
-            conversation_id=conversation.id,
-            person_id=scope.person_id,
-            seq=seq,
-            role="user",
-            text=text,
-            lang=locale,
-            intent=reply.intent,
-            payload={},
-            created_at=now,
-        )
+        seq = recent[0].seq + 1 if recent else 1
+        common = {
+            "conversation_id": conversation_id,
+            "person_id": scope.person_id,
+            "lang": locale,
+            "intent": reply.intent,
+            "created_at": now,
+        }
+        user_message = Message(id=new_id(), seq=seq, role="user", text=text, payload={}, **common)
         reply_message = Message(
             id=new_id(),
-            conversation_id=conversation.id,
-            person_id=scope.person_id,
             seq=seq + 1,
             role="assistant",
             text=reply.text,
-            lang=locale,
-            intent=reply.intent,
             payload=reply_payload(reply),
-            created_at=now,
+            **common,
         )
-        session.add_all([user_message, reply_message])
-        if not conversation.title:
-            conversation.title = text[:60]
-        conversation.updated_at = now
-        session.flush()
+        conn.execute(
+            _INSERT_MESSAGE,
+            [{c: getattr(m, c) for c in _MESSAGE_COLUMNS} for m in (user_message, reply_message)],
+        )
+        conn.execute(_TOUCH, {"cid": conversation_id, "now": now, "first_title": text[:60]})
         return user_message, reply_message, reply

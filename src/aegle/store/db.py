@@ -3,6 +3,8 @@ PostgreSQL gets a pool. Same code, different URL."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +64,12 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction here begins IMMEDIATE. Queueing
+        # this process's threads on a lock is fair and prompt; leaving them to SQLite's busy
+        # handler makes them sleep and retry, which wrecks tail latency under load.
+        self._writer: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -70,6 +78,10 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
+        with self._writer:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Session]:
         session = self._sessions()
         try:
             yield session

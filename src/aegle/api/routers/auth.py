@@ -5,12 +5,13 @@ from fastapi import APIRouter, Request, Response, status
 from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated, client_address
 from aegle.api.schemas import LoginIn, RegisterIn, TokenOut, UserPublic
 from aegle.core.errors import InvalidCredentials
+from aegle.services.accounts import Principal
 from aegle.store.tables import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def user_public(user: User) -> UserPublic:
+def user_public(user: User | Principal) -> UserPublic:
     return UserPublic(
         id=user.id,
         username=user.username,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from aegle.api.deps import IdPath, LocaleDep, PlatformDep, TokenDep, authenticated
+from aegle.api.deps import IdPath, LocaleDep, PlatformDep, TokenDep, authenticated, short_db_work
 from aegle.api.schemas import (
     ConversationIn,
     ConversationPublic,
@@ -83,6 +83,7 @@ def get_conversation(
 
 
 @router.post("/{conversation_id}/messages")
+@short_db_work
 def post_message(
     conversation_id: IdPath,
     body: MessageIn,
