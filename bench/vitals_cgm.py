@@ -1,4 +1,4 @@
-"""Speed of the full CGM metric set (`aegle.vitals.cgm.compute_all` + the `roc` series).
+"""Speed of the full CGM metric set (`aegle.vitals.cgm.compute_with_roc`: every iglu column).
 
 Targets (issue 5): 14 days of 5-minute data <= 50 ms; 1,000 people x 90 days <= 60 s.
 Synthetic but realistic traces: meals, noise, sensor gaps. Run:
@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from aegle.vitals.cgm import GlucoseSeries, compute_all, rate_of_change
+from aegle.vitals.cgm import GlucoseSeries, compute_with_roc
 
 START = 1_700_000_000.0  # an arbitrary instant (2023-11-14)
 
@@ -36,8 +36,7 @@ def synthetic(days: int, seed: int) -> GlucoseSeries:
 
 
 def full_set(series: GlucoseSeries) -> None:
-    compute_all(series)
-    rate_of_change(series)
+    compute_with_roc(series)
 
 
 def main() -> None:

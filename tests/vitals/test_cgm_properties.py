@@ -199,3 +199,29 @@ def test_agp_percentiles_are_ordered_by_time_of_day() -> None:
     # The median follows the daily rhythm: highest around 06:00 (sin peak), lowest around 18:00.
     median = profile[50]
     assert median[(6 * 60) // 5 - 1] > median[(18 * 60) // 5 - 1] + 50
+
+
+@pytest.mark.parametrize(
+    "tz", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Africa/Casablanca"]
+)
+def test_utc_offsets_match_zoneinfo_across_transitions(tz: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from aegle.vitals.cgm.series import utc_offsets
+
+    times = np.sort(np.random.default_rng(7).uniform(1.5e9, 1.5e9 + 2 * 365 * 86400, 3000))
+    want = [datetime.fromtimestamp(float(t), ZoneInfo(tz)).utcoffset() for t in times]
+    got = utc_offsets(times, tz)
+    assert [w.total_seconds() if w else 0.0 for w in want] == got.tolist()
+
+
+def test_episodes_merge_short_recoveries_and_split_on_gaps() -> None:
+    from aegle.vitals.cgm.episodes import event_spans
+
+    # 20 min low, 10 min recovered (shorter than 15), 20 min low, 30 min recovered, then a gap,
+    # then a low that lasts until the end of the data.
+    flat = np.array([60.0] * 4 + [100.0] * 2 + [60.0] * 4 + [100.0] * 6 + [np.nan] * 3 + [60.0] * 5)
+    spans = event_spans(flat, "hypo", 70, dur=3, end=3)
+    assert spans.start.tolist() == [0, 19]
+    assert spans.end.tolist() == [9, 23]
+    assert event_spans(flat, "hyper", 180, dur=3, end=3).start.size == 0

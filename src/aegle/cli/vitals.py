@@ -12,7 +12,7 @@ import typer
 
 from aegle.core.errors import AegleError
 from aegle.core.types import normalize_locale
-from aegle.vitals.cgm import METRICS, compute_all, rate_of_change, read_cgm_table
+from aegle.vitals.cgm import METRICS, compute_with_roc, read_cgm_table
 from aegle.vitals.targets import assess
 
 app = typer.Typer(help="Health data from devices: metrics and charts.", no_args_is_help=True)
@@ -67,8 +67,9 @@ def cgm_metrics(
         )
         out: dict[str, dict[str, Any]] = {}
         for subject, series in subjects.items():
-            values: dict[str, Any] = {k: _clean(v) for k, v in compute_all(series).items()}
-            values["roc"] = [_clean(float(x)) for x in rate_of_change(series)]
+            metrics, roc = compute_with_roc(series)
+            values: dict[str, Any] = {k: _clean(v) for k, v in metrics.items()}
+            values["roc"] = [_clean(float(x)) for x in roc]
             out[subject] = values
     except AegleError as exc:
         typer.echo(f"Error: {exc}", err=True)

@@ -9,7 +9,14 @@ from aegle.vitals.cgm.episodes import EpisodeSummary, episode_calculation, pgs
 from aegle.vitals.cgm.grid import DayGrid, day_by_day
 from aegle.vitals.cgm.io import read_cgm_table
 from aegle.vitals.cgm.mage import mage
-from aegle.vitals.cgm.metrics import METRIC_KEYS, METRICS, MetricSpec, compute_all, rate_of_change
+from aegle.vitals.cgm.metrics import (
+    METRIC_KEYS,
+    METRICS,
+    MetricSpec,
+    compute_all,
+    compute_with_roc,
+    rate_of_change,
+)
 from aegle.vitals.cgm.series import GlucoseSeries
 from aegle.vitals.cgm.variability import agp_profile
 
@@ -22,6 +29,7 @@ __all__ = [
     "MetricSpec",
     "agp_profile",
     "compute_all",
+    "compute_with_roc",
     "day_by_day",
     "episode_calculation",
     "mage",

@@ -46,76 +46,89 @@ class EpisodeSummary:
     total_episodes: int
 
 
-Span = tuple[int, int]  # inclusive positions within one segment
+IntArray = npt.NDArray[np.int64]
 
 
-def _runs(mask: npt.NDArray[np.bool_]) -> tuple[list[int], list[int], list[bool]]:
-    n = mask.size
-    edges = np.nonzero(mask[1:] != mask[:-1])[0] + 1
-    starts = np.concatenate(([0], edges)).tolist()
-    ends = np.concatenate((edges, [n])).tolist()
-    return starts, ends, [bool(mask[s]) for s in starts]
+@dataclass(frozen=True, slots=True)
+class Spans:
+    """Episodes as inclusive index ranges on the flattened grid (each inside one gap-free
+    segment), sorted by start."""
+
+    start: IntArray
+    end: IntArray
 
 
-def event_spans(gl: FloatArray, kind: Kind, threshold: float, dur: int, end: int) -> list[Span]:
-    """Episodes in one gap-free segment, as inclusive index spans.
-
-    Args:
-        gl: segment glucose (mg/dL, no NaN).
-        kind: "hypo" (gl < threshold) or "hyper" (gl > threshold).
-        dur: minimal number of grid points beyond the threshold to start an episode.
-        end: minimal number of grid points back in range to end it.
-    """
-    if gl.size == 0:
-        return []
-    beyond = gl < threshold if kind == "hypo" else gl > threshold
-    starts, stops, values = _runs(beyond)
-    begin = [s for s, e, v in zip(starts, stops, values, strict=True) if v and e - s >= dur]
-    if not begin:
-        return []
-    closes = [s for s, e, v in zip(starts, stops, values, strict=True) if not v and e - s >= end]
-    boundaries = np.array([0, *closes, gl.size])
-    spans: list[Span] = []
-    seen: set[int] = set()
-    for s in begin:
-        stop = int(boundaries[np.searchsorted(boundaries, s, side="right")]) - 1
-        if stop not in seen:
-            seen.add(stop)
-            spans.append((s, stop))
-    return spans
-
-
-def _segments(flat: FloatArray) -> list[FloatArray]:
+def _segment_bounds(flat: FloatArray) -> tuple[IntArray, IntArray]:
+    """Start and (exclusive) end of every run of non-missing grid values."""
     present = ~np.isnan(flat)
-    starts, stops, values = _runs(present)
-    return [flat[s:e] for s, e, v in zip(starts, stops, values, strict=True) if v]
+    padded = np.concatenate(([False], present, [False])).astype(np.int8)
+    change = np.diff(padded)
+    return np.nonzero(change == 1)[0], np.nonzero(change == -1)[0]
+
+
+def event_spans(flat: FloatArray, kind: Kind, threshold: float, dur: int, end: int) -> Spans:
+    """Episodes on the grid `flat` (NaN = missing, which splits segments).
+
+    An episode starts at a run of at least `dur` points beyond the threshold (< for hypo,
+    > for hyper) and ends just before the next run of at least `end` points that are not, or at
+    the end of its segment; starts that fall inside an episode merge into it.
+    """
+    seg_start, seg_end = _segment_bounds(flat)
+    if seg_start.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Spans(empty, empty)
+    with np.errstate(invalid="ignore"):
+        beyond = flat < threshold if kind == "hypo" else flat > threshold
+    state = np.where(np.isnan(flat), -1, beyond.astype(np.int8))
+    # Runs of equal state; missing points (-1) form their own runs and are skipped.
+    edges = np.nonzero(state[1:] != state[:-1])[0] + 1
+    run_start = np.concatenate(([0], edges))
+    run_end = np.concatenate((edges, [flat.size]))
+    run_state = state[run_start]
+    length = run_end - run_start
+    begins = run_start[(run_state == 1) & (length >= dur)]
+    if begins.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Spans(empty, empty)
+    closes = run_start[(run_state == 0) & (length >= end)]
+    segment = np.searchsorted(seg_start, begins, side="right") - 1
+    limit = seg_end[segment]
+    k = np.searchsorted(closes, begins, side="right")
+    padded_closes = np.concatenate((closes, [flat.size]))  # "no later close" -> segment end
+    following = padded_closes[k]
+    stop = np.minimum(following, limit) - 1
+    keep = np.ones(begins.size, dtype=bool)
+    keep[1:] = stop[1:] != stop[:-1]  # a later start inside the same episode merges into it
+    return Spans(begins[keep].astype(np.int64), stop[keep].astype(np.int64))
 
 
 def _summarise(
-    kind: Kind, level: Level, spans: list[list[Span]], segments: list[FloatArray], dt0: int
+    kind: Kind, level: Level, spans: Spans, flat: FloatArray, dt0: int
 ) -> EpisodeSummary:
-    total_points = sum(seg.size for seg in segments)
-    lengths: list[int] = []
-    means: list[float] = []
-    for seg, seg_spans in zip(segments, spans, strict=True):
-        for s, e in seg_spans:
-            lengths.append(e - s + 1)
-            means.append(float(np.mean(seg[s : e + 1])))
-    if not lengths:
+    if spans.start.size == 0:
         return EpisodeSummary(kind, level, 0.0, 0.0, NAN, 0)
+    total_points = int(np.count_nonzero(~np.isnan(flat)))
+    csum = np.concatenate(([0.0], np.cumsum(np.where(np.isnan(flat), 0.0, flat))))
+    lengths = spans.end - spans.start + 1
+    means = (csum[spans.end + 1] - csum[spans.start]) / lengths
     days = total_points * dt0 / 60.0 / 24.0
     return EpisodeSummary(
         kind,
         level,
-        len(lengths) / days,
+        spans.start.size / days,
         float(np.mean(lengths)) * dt0,
         float(np.mean(means)),
-        len(lengths),
+        int(spans.start.size),
     )
 
 
-def _exclusive(lv1: list[Span], lv2: list[Span]) -> list[Span]:
-    return [(s, e) for s, e in lv1 if not any(s2 <= e and e2 >= s for s2, e2 in lv2)]
+def _exclusive(lv1: Spans, lv2: Spans) -> Spans:
+    """Level 1 episodes that contain no level 2 episode (spans are disjoint and sorted)."""
+    overlapping = np.searchsorted(lv2.start, lv1.end, side="right") - np.searchsorted(
+        lv2.end, lv1.start, side="left"
+    )
+    keep = overlapping <= 0
+    return Spans(lv1.start[keep], lv1.end[keep])
 
 
 def episodes_on_grid(
@@ -132,26 +145,20 @@ def episodes_on_grid(
     dt0 = grid.dt0
     dur = math.ceil(dur_length / dt0)
     end = math.ceil(end_length / dt0)
-    segments = _segments(grid.flat)
-
-    def spans(kind: Kind, threshold: float, need: int) -> list[list[Span]]:
-        return [event_spans(seg, kind, threshold, need, end) for seg in segments]
-
-    hypo1 = spans("hypo", lv1_hypo, dur)
-    hypo2 = spans("hypo", lv2_hypo, dur)
-    hypo_ext = spans("hypo", lv1_hypo, int(120 / dt0) + 1)
-    hyper1 = spans("hyper", lv1_hyper, dur)
-    hyper2 = spans("hyper", lv2_hyper, dur)
-    hypo_excl = [_exclusive(a, b) for a, b in zip(hypo1, hypo2, strict=True)]
-    hyper_excl = [_exclusive(a, b) for a, b in zip(hyper1, hyper2, strict=True)]
+    flat = grid.flat
+    hypo1 = event_spans(flat, "hypo", lv1_hypo, dur, end)
+    hypo2 = event_spans(flat, "hypo", lv2_hypo, dur, end)
+    hypo_ext = event_spans(flat, "hypo", lv1_hypo, int(120 / dt0) + 1, end)
+    hyper1 = event_spans(flat, "hyper", lv1_hyper, dur, end)
+    hyper2 = event_spans(flat, "hyper", lv2_hyper, dur, end)
     return [
-        _summarise("hypo", "lv1", hypo1, segments, dt0),
-        _summarise("hypo", "lv2", hypo2, segments, dt0),
-        _summarise("hypo", "extended", hypo_ext, segments, dt0),
-        _summarise("hyper", "lv1", hyper1, segments, dt0),
-        _summarise("hyper", "lv2", hyper2, segments, dt0),
-        _summarise("hypo", "lv1_excl", hypo_excl, segments, dt0),
-        _summarise("hyper", "lv1_excl", hyper_excl, segments, dt0),
+        _summarise("hypo", "lv1", hypo1, flat, dt0),
+        _summarise("hypo", "lv2", hypo2, flat, dt0),
+        _summarise("hypo", "extended", hypo_ext, flat, dt0),
+        _summarise("hyper", "lv1", hyper1, flat, dt0),
+        _summarise("hyper", "lv2", hyper2, flat, dt0),
+        _summarise("hypo", "lv1_excl", _exclusive(hypo1, hypo2), flat, dt0),
+        _summarise("hyper", "lv1_excl", _exclusive(hyper1, hyper2), flat, dt0),
     ]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aegle.vitals.cgm.grid import DEFAULT_INTER_GAP, day_by_day
+from aegle.vitals.cgm.grid import DEFAULT_INTER_GAP, DayGrid, day_by_day
 from aegle.vitals.cgm.series import FloatArray, GlucoseSeries
 
 NAN = float("nan")
@@ -166,6 +166,7 @@ def mage(
     long_ma: int = 32,
     inter_gap: float = DEFAULT_INTER_GAP,
     max_gap: float = 180,
+    grid: DayGrid | None = None,
 ) -> float:
     """MAGE, mg/dL (direction "avg": mean of MAGE+ and MAGE-, weighted by segment length).
 
@@ -174,10 +175,12 @@ def mage(
         short_ma, long_ma: moving-average widths in 5-minute points.
         inter_gap: minutes bridged by interpolation.
         max_gap: gaps longer than this (minutes) split the trace into segments.
+        grid: the series' 5-minute day grid with the same `inter_gap`, if already built.
 
     Returns NaN when the trace is too short or has no countable excursion.
     """
-    grid = day_by_day(series, dt0=5, inter_gap=inter_gap)
+    if grid is None or grid.dt0 != 5:
+        grid = day_by_day(series, dt0=5, inter_gap=inter_gap)
     dt0 = grid.dt0
     short_ma = round(short_ma * 5 / dt0)
     long_ma = round(long_ma * 5 / dt0)

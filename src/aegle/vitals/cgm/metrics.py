@@ -192,8 +192,14 @@ METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
 def compute_all(series: GlucoseSeries) -> dict[str, float]:
     """Every metric in `METRICS` for one series (NaN where not computable)."""
+    return compute_with_roc(series)[0]
+
+
+def compute_with_roc(series: GlucoseSeries) -> tuple[dict[str, float], FloatArray]:
+    """`compute_all` plus iglu's `roc` series (mg/dL/min at every grid point), sharing one grid."""
     ctx = CgmContext(series)
-    return {m.key: float(m.compute(ctx)) for m in METRICS}
+    values = {m.key: float(m.compute(ctx)) for m in METRICS}
+    return values, v.roc(ctx.grid)
 
 
 def rate_of_change(series: GlucoseSeries) -> FloatArray:

@@ -48,19 +48,46 @@ def local_to_epoch(moments: list[datetime], tz: str) -> FloatArray:
 
 
 def utc_offsets(times: FloatArray, tz: str) -> FloatArray:
-    """UTC offset in seconds at each instant. Offsets change on (at most) hour boundaries,
-    so one zone lookup per distinct UTC hour keeps this fast for long series."""
+    """UTC offset in seconds at each instant.
+
+    Offsets are piecewise constant and change at most once within any week in real zones, so the
+    zone is asked at week boundaries and transitions are located by bisection on whole minutes.
+    """
     if times.size == 0:
         return np.zeros(0)
     info = zone(tz)
-    hours = np.floor(times / 3600.0)
-    unique, inverse = np.unique(hours, return_inverse=True)
-    offsets = np.empty(unique.size)
-    for k, hour in enumerate(unique):
-        moment = datetime.fromtimestamp(float(hour) * 3600.0, info)
-        delta = moment.utcoffset()
-        offsets[k] = delta.total_seconds() if delta is not None else 0.0
-    return offsets[inverse]
+
+    def offset_at(minute: int) -> float:
+        delta = datetime.fromtimestamp(minute * 60.0, info).utcoffset()
+        return delta.total_seconds() if delta is not None else 0.0
+
+    first = int(np.floor(np.min(times) / 60.0))
+    last = int(np.floor(np.max(times) / 60.0))
+    week = 7 * 1440
+    # Minutes at which the offset changes, with the new offset.
+    changes: list[tuple[int, float]] = []
+    start_offset = current = offset_at(first)
+    lo = first
+    while lo < last:
+        hi = min(lo + week, last)
+        end_offset = offset_at(hi)
+        if end_offset != current:
+            a, b = lo, hi  # offset(a) == current, offset(b) == end_offset
+            while b - a > 1:
+                mid = (a + b) // 2
+                if offset_at(mid) == current:
+                    a = mid
+                else:
+                    b = mid
+            changes.append((b, end_offset))
+            current = end_offset
+        lo = hi
+    if not changes:
+        return np.full(times.size, start_offset)
+    minutes = np.floor(times / 60.0)
+    bounds = np.array([m for m, _ in changes], dtype=np.float64)
+    values = np.array([start_offset] + [o for _, o in changes])
+    return values[np.searchsorted(bounds, minutes, side="right")]
 
 
 def local_day_index(times: FloatArray, tz: str) -> IntArray:

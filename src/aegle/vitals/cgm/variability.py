@@ -50,6 +50,23 @@ def nan_sd_axis(x: FloatArray, axis: int) -> FloatArray:
     return np.where(count > 1, np.sqrt(ss / np.maximum(count - 1, 1)), np.nan)
 
 
+def rolling_sd(x: FloatArray, width: int) -> FloatArray:
+    """Sample SD over every window of `width` consecutive values, NaN ignored (NaN where a window
+    has fewer than two values). Running sums on mean-centred data keep it exact enough and fast."""
+    ok = ~np.isnan(x)
+    centre = float(np.mean(x[ok])) if ok.any() else 0.0
+    y = np.where(ok, x - centre, 0.0)
+    c1 = np.concatenate(([0.0], np.cumsum(y)))
+    c2 = np.concatenate(([0.0], np.cumsum(y * y)))
+    cn = np.concatenate(([0], np.cumsum(ok)))
+    s1 = c1[width:] - c1[:-width]
+    s2 = c2[width:] - c2[:-width]
+    n = cn[width:] - cn[:-width]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (s2 - s1 * s1 / np.maximum(n, 1)) / np.maximum(n - 1, 1)
+    return np.where(n > 1, np.sqrt(np.maximum(var, 0.0)), np.nan)
+
+
 def conga(grid: DayGrid, hours: float = 24) -> float:
     """Continuous Overall Net Glycaemic Action: SD of the differences between grid values `hours`
     apart (CONGA24 by default), mg/dL. McDonnell et al. 2005, doi:10.1089/dia.2005.7.253."""
@@ -103,11 +120,7 @@ def sd_measures(grid: DayGrid) -> dict[str, float]:
     day_means = nan_mean_axis(gd, 1)
     win = round(60 / grid.dt0)
     flat = grid.flat
-    if flat.size >= win > 0:
-        windows = np.lib.stride_tricks.sliding_window_view(flat, win)
-        within_hour = nan_sd_axis(windows, 1)
-    else:
-        within_hour = np.array([np.nan])
+    within_hour = rolling_sd(flat, win) if flat.size >= win > 0 else np.array([np.nan])
     return {
         "SDw": _mean(nan_sd_axis(gd, 1)),
         "SDhhmm": _sd(nan_mean_axis(gd, 0)),
