@@ -116,3 +116,28 @@ def test_unresolved_source_is_an_error(tmp_path: Path) -> None:
     target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigurationError):
         load_catalogue(tmp_path)
+
+
+def test_every_synthea_lab_code_maps_to_a_catalogue_test() -> None:
+    """FHIR importers map Observations by LOINC; the Synthea sample uses blood-specimen codes."""
+    import json
+
+    folder = Path(__file__).resolve().parents[2] / "../shared/data/synthea-fhir-r4"
+    seen: set[str] = set()
+    for path in folder.glob("*.json"):
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+        for entry in bundle.get("entry", []):
+            resource = entry.get("resource", {})
+            if resource.get("resourceType") != "Observation":
+                continue
+            categories = {
+                coding.get("code")
+                for category in resource.get("category", [])
+                for coding in category.get("coding", [])
+            }
+            if "laboratory" in categories:
+                seen.update(c["code"] for c in resource["code"]["coding"])
+    assert len(seen) >= 20
+    missing = sorted(code for code in seen if code not in CATALOGUE.by_loinc)
+    assert missing == []
+    assert CATALOGUE.by_loinc["2339-0"].id == "glu"

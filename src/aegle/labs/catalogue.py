@@ -180,11 +180,16 @@ class Catalogue:
         self.tests: list[LabTest] = list(tests)
         self.sources = sources
         self.by_id: dict[str, LabTest] = {}
+        self.by_loinc: dict[str, LabTest] = {}
         self._index: dict[str, list[LabTest]] = {}
         for test in self.tests:
             if test.id in self.by_id:
                 raise ConfigurationError(f"duplicate lab test id {test.id}")
             self.by_id[test.id] = test
+            for code in test.loinc:
+                if code in self.by_loinc:
+                    raise ConfigurationError(f"LOINC {code} is on two tests")
+                self.by_loinc[code] = test
             missing = test.source_ids() - set(sources)
             if missing:
                 raise ConfigurationError(f"{test.id}: unknown source ids {sorted(missing)}")
