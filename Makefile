@@ -14,7 +14,9 @@ BIN := $(VENV)/bin
 # the PostgreSQL server for the throwaway test cluster.
 TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
 
-.PHONY: help run test lint format bench docs lock
+.PHONY: help run test test-system-packages lint format bench docs lock
+# apt and pip must not run at the same time (both may install system packages).
+.NOTPARALLEL:
 
 help:
 	@echo "make run     install into $(VENV), migrate, load demo data and serve (http://127.0.0.1:8000)"
@@ -49,10 +51,12 @@ run: $(VENV)/.installed-run
 	$(BIN)/aegle demo
 	$(BIN)/aegle serve
 
-test:
-	@scripts/apt-ensure.sh $(TEST_APT_PACKAGES)
-	@$(MAKE) --no-print-directory $(VENV)/.installed-dev
+# Prerequisites run left to right: system packages first, then the venv.
+test: test-system-packages $(VENV)/.installed-dev
 	@scripts/test.sh all
+
+test-system-packages:
+	@scripts/apt-ensure.sh $(TEST_APT_PACKAGES)
 
 lint: $(VENV)/.installed-dev
 	@scripts/test.sh lint
