@@ -17,7 +17,9 @@ action=$1
 dir=$2
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$bindir" ] && [ -x "$bindir/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+  die "PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
+fi
 
 owner=""
 as_owner() {
@@ -44,7 +46,7 @@ free_port() {
 case "$action" in
   start)
     mkdir -p "$dir"
-    [ -n "$owner" ] && chown "$owner" "$dir"
+    if [ -n "$owner" ]; then chown "$owner" "$dir"; fi
     chmod 700 "$dir"
     as_owner "$bindir/initdb" --pgdata="$dir/data" --username=aegle --auth=trust \
       --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \

@@ -5,7 +5,7 @@
 # only the static checks. Every step runs even if an earlier one failed, so one run shows every
 # problem; the exit status is non-zero if any step failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 mode=${1:-all}
 bin=${VENV:-.venv}/bin
