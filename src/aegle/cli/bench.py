@@ -223,9 +223,7 @@ def bench_api(
                 "AEGLE_AUTH__LOGIN_MAX_FAILURES": "1000",
             }
         )
-        subprocess.run(  # noqa: S603 - our own command
-            [sys.executable, "-m", "aegle.cli", "db", "upgrade"], env=env, check=True
-        )
+        subprocess.run([sys.executable, "-m", "aegle.cli", "db", "upgrade"], env=env, check=True)
         results = []
         for name, target, path in (
             ("bare FastAPI JSON endpoint", "aegle.cli.bench:bare_app", "/bare"),

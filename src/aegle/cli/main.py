@@ -11,13 +11,14 @@ from typing import Annotated
 import typer
 
 from aegle.bootstrap import Platform
-from aegle.cli import bench, interview, labs, vitals
+from aegle.cli import bench, interview, labs, safety, vitals
 from aegle.core.errors import AegleError
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
 from aegle.services.actor import Actor
 from aegle.services.audit import verify
 from aegle.settings import load_settings
+from aegle.store import migrate
 
 app = typer.Typer(
     name="aegle",
@@ -35,13 +36,20 @@ app.add_typer(user_app, name="user")
 app.add_typer(vitals.app, name="vitals")
 app.add_typer(labs.app, name="labs")
 app.add_typer(bench.app, name="bench")
+app.add_typer(safety.app, name="safety")
 app.command("interview")(interview.interview)
 
 CONSOLE = "cli"
 
 
-def _platform() -> Platform:
-    return Platform(load_settings())
+def _platform(*, migrated: bool = True) -> Platform:
+    """The platform for a command; by default the database must already be migrated."""
+    platform = Platform(load_settings())
+    if migrated and not migrate.is_current(platform.database):
+        platform.close()
+        typer.echo("error: the database is not set up yet; run `aegle db upgrade` first", err=True)
+        raise typer.Exit(1)
+    return platform
 
 
 def _fail(error: AegleError) -> None:
@@ -54,7 +62,7 @@ def _fail(error: AegleError) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
-    platform = _platform()
+    platform = _platform(migrated=False)
     platform.upgrade_database()
     typer.echo(f"database is up to date ({platform.database.dialect})")
     platform.close()
@@ -94,7 +102,7 @@ DEMO_USERS = (
 @app.command()
 def demo() -> None:
     """Create the demo patient, doctor and admin (idempotent) and print their logins."""
-    platform = _platform()
+    platform = _platform(migrated=False)
     platform.upgrade_database()
     operator = Actor.system(CONSOLE)
     with platform.unit_of_work() as services:

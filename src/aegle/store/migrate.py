@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from aegle.store.db import Database
@@ -35,4 +37,10 @@ def downgrade(database: Database, revision: str = "base") -> None:
 
 
 def is_current(database: Database) -> bool:
-    return inspect(database.engine).has_table("alembic_version")
+    """True when the schema is at the newest revision."""
+    if not inspect(database.engine).has_table("alembic_version"):
+        return False
+    script = ScriptDirectory.from_config(alembic_config(""))
+    with database.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(script.get_heads())
