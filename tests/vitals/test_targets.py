@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from aegle.core.errors import ConfigurationError, InvalidInput
+from aegle.vitals.alerts import load_alert_rules
 from aegle.vitals.bp import load_bp_knowledge
 from aegle.vitals.cgm import GlucoseSeries
 from aegle.vitals.targets import (
@@ -30,9 +31,13 @@ def test_every_knowledge_file_loads_with_provenance() -> None:
         "cgm_targets.yaml",
         "bp_classification.yaml",
         "bmi_categories.yaml",
+        "alert_rules.yaml",
     }
     bp = load_bp_knowledge()
     bmi = load_bmi_knowledge()
+    for rule in load_alert_rules().rules:
+        assert rule.source.title
+        assert rule.source.section
     for scheme in (*bp.schemes, *bmi.schemes):
         assert scheme.source.title
         assert scheme.source.publisher
