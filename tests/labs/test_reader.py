@@ -97,3 +97,18 @@ def test_fuzz_any_bytes_give_items_or_a_clear_error(prefix: bytes, body: bytes) 
         assert error.localized("en")
     else:
         assert report.items
+
+
+def test_sideways_phone_photo_is_turned_upright() -> None:
+    from aegle.labs.reader import _upright
+
+    image = Image.new("RGB", (40, 20), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    turned = Image.open(io.BytesIO(_upright(buffer.getvalue())))
+    assert turned.size == (20, 40)
+    plain = io.BytesIO()
+    image.save(plain, format="JPEG")
+    assert _upright(plain.getvalue()) == plain.getvalue()

@@ -53,6 +53,8 @@ _QUAL: dict[str, Qualitative] = {
     "nonreactive": "negative",
     "±": "trace",
     "+-": "trace",
+    "+/-": "trace",
+    "弱阳性(±)": "trace",
     "(±)": "trace",
     "微量": "trace",
     "trace": "trace",

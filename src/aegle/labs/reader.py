@@ -79,11 +79,25 @@ def _check_image(data: bytes) -> None:
         raise ImageTooLarge()
 
 
+def _upright(data: bytes) -> bytes:
+    """Phones store sideways photos with an EXIF orientation tag: apply it before OCR."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        orientation = image.getexif().get(0x0112, 1)
+        if orientation in (None, 1):
+            return data
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    buffer = io.BytesIO()
+    upright.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def image_text(data: bytes) -> str:
     from aegle.labs.ocr import ocr_image, text_from_boxes
 
     _check_image(data)
-    boxes = ocr_image(data)
+    boxes = ocr_image(_upright(data))
     if not boxes:
         raise NoTextFound()
     return text_from_boxes(boxes)
