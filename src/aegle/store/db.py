@@ -98,5 +98,13 @@ class Database:
         finally:
             session.close()
 
+    def ping(self) -> None:
+        """Raise StorageError unless the database answers."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except SQLAlchemyError as error:
+            raise StorageError() from error
+
     def dispose(self) -> None:
         self.engine.dispose()
