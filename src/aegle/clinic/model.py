@@ -57,6 +57,8 @@ class Model:
     sex: tuple[str | None, ...]
     askable: tuple[str, ...]
     code_to_finding: dict[str, str]
+    parent_of: dict[str, str | None]
+    mean_present: FloatArray  # (F,) average P(present) over conditions
 
     def log_prior(self, age: int | None, sex: str | None) -> FloatArray:
         prior = self.log_prevalence.copy()
@@ -146,6 +148,8 @@ def compile_model(kb: Knowledge) -> Model:
         sex=tuple(kb.conditions[c].sex for c in cids),
         askable=askable,
         code_to_finding=kb.finding_by_code(),
+        parent_of={f: kb.findings[f].parent for f in fids},
+        mean_present=present.mean(axis=1),
     )
 
 

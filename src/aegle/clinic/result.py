@@ -81,7 +81,7 @@ def _evidence_for(iv: Interview, cid: str) -> tuple[list[str], list[str]]:
     """Answers that raised (supporting) or lowered (against) this condition the most."""
     ci = iv.model.condition_index[cid]
     pres = iv.model.present
-    avg = pres.mean(axis=1)
+    avg = iv.model.mean_present
     scored: list[tuple[float, str, bool]] = []
     for fid, present in iv.known.items():
         fi = iv.model.finding_index[fid]

@@ -320,7 +320,7 @@ def _parse_duration(text: str, u: Understanding) -> None:
         return
     m = re.search(
         r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|ten|several|few)\s+"
-        r"(minute|hour|day|week|month|year)s?",
+        r"(minute|hour|day|week|month|year)s?(?![- ]?old)",
         text,
     )
     if m:
