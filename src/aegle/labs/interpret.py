@@ -29,6 +29,7 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
     "05": ("妇产科", "Obstetrics and gynaecology"),
     "07": ("儿科", "Paediatrics"),
     "13": ("皮肤科", "Dermatology"),
+    "15": ("精神科", "Psychiatry"),
     "16": ("传染科", "Infectious diseases"),
     "19": ("肿瘤科", "Oncology"),
     "20": ("急诊医学科", "Emergency medicine"),
