@@ -74,3 +74,36 @@ def test_cgm_targets_judges_each_subject_in_both_locales() -> None:
     assert data["Subject 2"]["source"]["url"] == "https://doi.org/10.2337/dci19-0028"
     bad = runner.invoke(app, ["vitals", "cgm-targets", path, "--group", "astronauts"])
     assert bad.exit_code == 2
+
+
+def test_agp_writes_an_svg(tmp_path: Path) -> None:
+    out = tmp_path / "agp.svg"
+    result = runner.invoke(
+        app,
+        [
+            "vitals",
+            "agp",
+            str(DATA / "example_data_Subject_1.csv"),
+            "--out",
+            str(out),
+            "--locale",
+            "en",
+            "--tz",
+            "UTC",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("<svg")
+    missing = runner.invoke(
+        app,
+        [
+            "vitals",
+            "agp",
+            str(DATA / "example_data_Subject_1.csv"),
+            "--out",
+            str(out),
+            "--subject",
+            "nobody",
+        ],
+    )
+    assert missing.exit_code == 2

@@ -12,7 +12,9 @@ import typer
 
 from aegle.core.errors import AegleError
 from aegle.core.types import normalize_locale
-from aegle.vitals.cgm import METRICS, compute_with_roc, read_cgm_table
+from aegle.vitals.cgm import METRICS, compute_with_roc, day_by_day, read_cgm_table
+from aegle.vitals.cgm.io import GlucoseUnit
+from aegle.vitals.charts import agp_svg
 from aegle.vitals.targets import assess
 
 app = typer.Typer(help="Health data from devices: metrics and charts.", no_args_is_help=True)
@@ -147,3 +149,41 @@ def cgm_targets(
             typer.echo(f"  {mark} {c.text.get(lang)}")
         src = r.group.source
         typer.echo(f"  {src.publisher}: {src.title} ({src.edition})")
+
+
+@app.command("agp")
+def agp(
+    csv_path: Annotated[Path, typer.Argument(help="CSV with columns id,time,gl.")],
+    out: Annotated[Path, typer.Option("--out", help="SVG file to write (one subject).")],
+    subject: Annotated[
+        str | None, typer.Option(help="Subject id (default: the first in the file).")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of the times (default: this machine's)."),
+    ] = None,
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+    unit: Annotated[str, typer.Option("--unit", help="Glucose unit in the file and chart.")] = (
+        "mg/dL"
+    ),
+) -> None:
+    """Draw the Ambulatory Glucose Profile (AGP) of one subject as SVG."""
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"Cannot read {csv_path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from exc
+    glucose_unit: GlucoseUnit = "mmol/L" if unit == "mmol/L" else "mg/dL"
+    try:
+        subjects = read_cgm_table(text, tz or system_time_zone(), glucose_unit)
+        key = subject if subject is not None else next(iter(subjects))
+        if key not in subjects:
+            typer.echo(f"Error: no subject {key!r} in the file", err=True)
+            raise typer.Exit(2)
+        series = subjects[key]
+        svg = agp_svg(day_by_day(series), series.glucose, normalize_locale(locale), glucose_unit)
+    except AegleError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    out.write_text(svg, encoding="utf-8")
+    typer.echo(str(out))
