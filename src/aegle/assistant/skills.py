@@ -41,10 +41,9 @@ class ComingSoonSkill:
         paragraphs = [body]
         if self.intent == "consult":
             paragraphs.append(self.texts.get("consult_advice", locale))
+        # The card is a status badge; the explanation is the reply text (not repeated here).
         card = Card(
-            kind="coming_soon",
-            title=self.texts.get("coming_soon_title", locale, name=name),
-            body="\n\n".join(paragraphs),
+            kind="coming_soon", title=self.texts.get("coming_soon_title", locale, name=name)
         )
         return Reply(
             text="\n\n".join(paragraphs),
