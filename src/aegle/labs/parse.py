@@ -29,6 +29,7 @@ GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|
 GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d.\s]).*)$")
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
+SECTION_LABEL_MAX = 24
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
 
@@ -289,7 +290,8 @@ class ReportParser:
         stripped = INDEX_RE.sub("", text, count=1)
         # "Urinalysis: Nitrite  Positive": a known name after a section label.
         first_cell = re.split(r"\s{2,}", stripped, maxsplit=1)[0]
-        for later in re.finditer(r"(?<=[\s:：])\S", first_cell):
+        # Labels are short: looking further would make long junk lines quadratic.
+        for later in re.finditer(r"(?<=[\s:：])\S", first_cell[:SECTION_LABEL_MAX]):
             found = self.match_prefix(stripped[later.start() :])
             if found:
                 end = later.start() + found[0]
