@@ -27,6 +27,7 @@ ACTIVE_FLOOR = 1e-5
 MAX_ACTIVE = 40
 GROUP_KEEP = 0.5
 MENTION_LR = 20.0
+MENTION_TOPIC_LR = 50.0
 MENTION_NEGATED_LR = 0.3
 MULTI_NEGATIVE_WEIGHT = 0.5
 COMPLAINT_WEIGHT = 1.0
@@ -216,7 +217,8 @@ class Interview:
             if m.history and not kb.findings[m.finding].history:
                 continue
             own[m.finding] = own.get(m.finding, False) or m.present
-            if m.complaint and m.present and m.finding not in complaint:
+            is_history = kb.findings[m.finding].history
+            if m.complaint and m.present and not is_history and m.finding not in complaint:
                 complaint.append(m.finding)
         for fid, present in own.items():
             if fid in self.model.finding_index:
@@ -231,7 +233,9 @@ class Interview:
             if ci is None or m.finding in self.mentions:
                 continue
             self.mentions[m.finding] = m.present
-            self.log_post[ci] += np.log(MENTION_LR if m.present else MENTION_NEGATED_LR)
+            # Naming a condition in the opening words ("肾衰竭是怎么引起的") makes it the topic.
+            lr = MENTION_TOPIC_LR if m.complaint else MENTION_LR
+            self.log_post[ci] += np.log(lr if m.present else MENTION_NEGATED_LR)
 
     # ------------------------------------------------------------------ posterior
     def posterior(self) -> FloatArray:
