@@ -225,3 +225,15 @@ def test_episodes_merge_short_recoveries_and_split_on_gaps() -> None:
     assert spans.start.tolist() == [0, 19]
     assert spans.end.tolist() == [9, 23]
     assert event_spans(flat, "hyper", 180, dur=3, end=3).start.size == 0
+
+
+def test_sparse_readings_give_raw_metrics_and_nan_for_grid_metrics() -> None:
+    from aegle.vitals.cgm import compute_with_roc
+
+    hourly = _series([100.0 + i for i in range(30)], step_min=60)
+    values, roc = compute_with_roc(hourly)
+    assert values["mean"] == pytest.approx(114.5)
+    assert values["in_range_70_180"] == 100
+    assert np.isnan(values["CONGA"])
+    assert np.isnan(values["MAGE"])
+    assert roc.size == 0

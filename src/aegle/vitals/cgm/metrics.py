@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
+from aegle.core.errors import InvalidInput
 from aegle.vitals.cgm import summary as s
 from aegle.vitals.cgm import variability as v
 from aegle.vitals.cgm.episodes import pgs
@@ -18,6 +21,7 @@ from aegle.vitals.cgm.grid import DayGrid, day_by_day
 from aegle.vitals.cgm.mage import mage
 from aegle.vitals.cgm.series import FloatArray, GlucoseSeries
 
+NAN = float("nan")
 IGLU = "Broll et al. 2021, doi:10.1371/journal.pone.0248560"
 CONSENSUS = "Battelino et al. 2019, doi:10.2337/dci19-0028"
 DANNE = "Danne et al. 2017, doi:10.2337/dc17-1600"
@@ -198,8 +202,21 @@ def compute_all(series: GlucoseSeries) -> dict[str, float]:
 def compute_with_roc(series: GlucoseSeries) -> tuple[dict[str, float], FloatArray]:
     """`compute_all` plus iglu's `roc` series (mg/dL/min at every grid point), sharing one grid."""
     ctx = CgmContext(series)
-    values = {m.key: float(m.compute(ctx)) for m in METRICS}
-    return values, v.roc(ctx.grid)
+    values = {m.key: _safe(m, ctx) for m in METRICS}
+    try:
+        roc = v.roc(ctx.grid)
+    except InvalidInput:
+        roc = np.zeros(0)
+    return values, roc
+
+
+def _safe(metric: MetricSpec, ctx: CgmContext) -> float:
+    """A metric's value, or NaN when the data cannot support it (e.g. readings further apart
+    than the interpolation gap leave no grid for the grid-based metrics)."""
+    try:
+        return float(metric.compute(ctx))
+    except InvalidInput:
+        return NAN
 
 
 def rate_of_change(series: GlucoseSeries) -> FloatArray:

@@ -7,8 +7,6 @@ doi:10.1371/journal.pone.0248560) with default parameters.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from aegle.vitals.cgm.grid import DayGrid
@@ -210,7 +208,3 @@ def agp_profile(
             col[has] = np.nanpercentile(gd[:, has], p, axis=0)
         out[p] = col
     return out
-
-
-def is_missing(value: float) -> bool:
-    return math.isnan(value)
