@@ -136,7 +136,11 @@ class Classification:
 def classify(sbp: float, dbp: float, scheme: str = "cn2024") -> Classification:
     """Category of an (average) office blood pressure under `scheme` ("cn2024": Chinese 2024
     guideline; "acc_aha2017": ACC/AHA 2017). When systolic and diastolic fall in different
-    categories the more severe one applies."""
+    categories the more severe one applies.
+
+    >>> classify(150, 85).category, classify(150, 85, "acc_aha2017").category
+    ('grade1', 'stage2')
+    """
     s = default_bp_knowledge().scheme(scheme)
     category = next(c for c in s.categories if c.matches(sbp, dbp))
     isolated = bool(
@@ -229,7 +233,11 @@ class Variability:
 
 
 def variability(values: Sequence[float]) -> Variability:
-    """SD (sample), CV = 100 SD / mean, and ARV of readings in time order (NaN if < 2)."""
+    """SD (sample), CV = 100 SD / mean, and ARV of readings in time order (NaN if < 2).
+
+    >>> variability([120, 130, 120, 130]).arv
+    10.0
+    """
     n = len(values)
     if n < 2:
         return Variability(math.nan, math.nan, math.nan)

@@ -76,7 +76,11 @@ class BmiResult:
 
 
 def classify_bmi(weight_kg: float, height_m: float, scheme: str = "cn") -> BmiResult:
-    """BMI and its adult category ("cn": WS/T 428-2013; "who": WHO TRS 894)."""
+    """BMI and its adult category ("cn": WS/T 428-2013; "who": WHO TRS 894).
+
+    >>> classify_bmi(72, 1.70, "cn").category, classify_bmi(72, 1.70, "who").category
+    ('overweight', 'normal')
+    """
     value = bmi(weight_kg, height_m)
     s = default_bmi_knowledge().scheme(scheme)
     category = [c for c in s.categories if value >= c.at_least][-1]
