@@ -210,3 +210,17 @@ def test_long_junk_lines() -> None:
     for junk in ("血红蛋白 " * 3000, "1 " * 10000, "a" * 20000):
         assert parse_text(junk).items == []
     assert len(parse_text("血红蛋白 12 " * 2000).items) == 2000
+
+
+def test_two_reports_in_one_file_use_their_own_headers() -> None:
+    text = (
+        "姓名：甲  性别：男  年龄：45岁\n肌酐  100  umol/L\n尿素  5.0  mmol/L\n血红蛋白 140 g/L\n"
+        "姓名：乙  性别：女  年龄：45岁\n肌酐  100  umol/L\n"
+    )
+    report = parse_text(text)
+    first, *_, last = report.items
+    assert first.flag == "H"  # men 57-97
+    assert last.reference_range is not None
+    assert last.reference_range.high == 73  # women 41-73
+    assert last.flag == "H"
+    assert report.sex == "M"

@@ -306,19 +306,25 @@ class ReportParser:
 
     # -- the report ------------------------------------------------------------------
     def parse(self, text: str, *, sex: str | None = None, age: float | None = None) -> ParsedReport:
+        """Parse every result. A file may hold several reports (a new patient header after
+        results starts one); each uses its own header's sex and age for default ranges."""
         lines = [_clean(raw) for raw in text.splitlines()]
-        found_sex, found_age = _demographics("\n".join(lines))
-        sex = sex or found_sex
-        age = age if age is not None else found_age
         items: list[LabItem] = []
-        for number, line in enumerate(lines, start=1):
-            if not line:
-                continue
-            for record in self.split_records(line):
-                item = self.parse_line(record, number, sex=sex, age=age)
-                if item is not None:
-                    items.append(item)
-        items = _resolve_context(items, self.catalogue, sex, age)
+        first: tuple[str | None, float | None] | None = None
+        for segment in _segments(lines):
+            found_sex, found_age = _demographics("\n".join(line for _, line in segment))
+            seg_sex = sex or found_sex
+            seg_age = age if age is not None else found_age
+            if first is None:
+                first = (seg_sex, seg_age)
+            found: list[LabItem] = []
+            for number, line in segment:
+                for record in self.split_records(line):
+                    item = self.parse_line(record, number, sex=seg_sex, age=seg_age)
+                    if item is not None:
+                        found.append(item)
+            items.extend(_resolve_context(found, self.catalogue, seg_sex, seg_age))
+        sex, age = first or (sex, age)
         return ParsedReport(items=items, sex=_sex_code(sex), age=age)
 
     def split_records(self, line: str) -> list[str]:
@@ -380,6 +386,21 @@ class ReportParser:
             return None
         test = _choose(row.tests, cells)
         return build_item(row.name, test, cells, number, _sex_code(sex), age)
+
+
+HEADER_RE = re.compile(r"(?:姓\s*名|patient|name)\s*[:：]", re.IGNORECASE)
+
+
+def _segments(lines: list[str]) -> list[list[tuple[int, str]]]:
+    """Split numbered non-empty lines where a patient header follows earlier result lines."""
+    segments: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        if HEADER_RE.search(line) and len(segments[-1]) > 2:
+            segments.append([])
+        segments[-1].append((number, line))
+    return segments
 
 
 def _is_value(cell: str) -> bool:
