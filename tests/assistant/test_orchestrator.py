@@ -215,3 +215,14 @@ def test_stays_with_the_person_after_a_crisis_message() -> None:
     assert ASSISTANT.turn(TurnContext(text="你好", locale="zh-CN", history=later)).cards[
         0
     ].kind != ("safety")
+
+
+def test_memoized_screen_gives_the_same_answers() -> None:
+    from aegle.assistant.orchestrator import MemoizedSafetyScreen
+    from aegle.safety import RuleSafetyScreen
+
+    plain = RuleSafetyScreen.load_default()
+    memo = MemoizedSafetyScreen(plain, size=2)
+    for text in ["我不想活了", "头疼", "我不想活了", "crushing chest pain and sweating", "头疼"]:
+        for locale in ("zh-CN", "en"):
+            assert memo.screen(text, locale) == plain.screen(text, locale)

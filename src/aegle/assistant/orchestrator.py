@@ -8,6 +8,7 @@ Pure and deterministic: no I/O, no clock, no randomness.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from aegle.assistant.intents import KeywordIntentClassifier
 from aegle.assistant.model import (
@@ -129,11 +130,22 @@ class Assistant:
         )
 
 
+class MemoizedSafetyScreen:
+    """Remembers recent assessments. The screen is pure, so this changes no answer; it spares
+    re-screening the previous message, which every turn consults for crisis follow-up."""
+
+    def __init__(self, inner: SafetyScreen, size: int = 4096) -> None:
+        self._screen = lru_cache(maxsize=size)(inner.screen)
+
+    def screen(self, text: str, locale: LocaleCode) -> SafetyAssessment:
+        return self._screen(text, locale)
+
+
 def build_default_assistant() -> Assistant:
     """The embedded default: rule-based safety, keyword intents, built-in skills."""
     texts = default_texts()
     return Assistant(
-        safety=RuleSafetyScreen.load_default(),
+        safety=MemoizedSafetyScreen(RuleSafetyScreen.load_default()),
         classifier=KeywordIntentClassifier.load_default(),
         skills=default_skills(texts),
         texts=texts,

@@ -42,6 +42,9 @@ class Echo(BaseModel):
     lang: str | None = None
 
 
+VARIANTS = 40
+
+
 def bare_app() -> FastAPI:
     """The baseline: FastAPI parsing a JSON body and answering JSON, nothing else."""
     baseline = FastAPI()
