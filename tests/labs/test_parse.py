@@ -224,3 +224,16 @@ def test_two_reports_in_one_file_use_their_own_headers() -> None:
     assert last.reference_range.high == 73  # women 41-73
     assert last.flag == "H"
     assert report.sex == "M"
+
+
+def test_code_columns_and_bracketed_flags() -> None:
+    labcorp = one("Hemoglobin 01 13.2 g/dL 13.0-17.7")
+    assert (labcorp.value, labcorp.flag) == (13.2, None)
+    assert one("Hemoglobin 01 0 g/dL 13.0-17.7").value == 0
+    bracketed = one("白细胞计数  12.5  (↑)  10^9/L  3.5-9.5")
+    assert bracketed.flag == "H"
+    nhs = one("Haemoglobin  135 g/L  (130 - 180)")
+    assert nhs.reference_range is not None
+    assert (nhs.reference_range.low, nhs.reference_range.high) == (130, 180)
+    coded = one("1  WBC  白细胞计数  6.5  10^9/L  3.5--9.5")
+    assert (coded.test_id, coded.value) == ("wbc", 6.5)

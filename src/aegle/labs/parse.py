@@ -30,6 +30,7 @@ GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
 SECTION_LABEL_MAX = 24
+LAB_CODE_RE = re.compile(r"^0\d$")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
 
@@ -161,10 +162,13 @@ def _split_token(token: str) -> list[str]:
 
 def _fill(cells: _Cells, pieces: list[str]) -> None:
     for piece in pieces:
-        if piece in FLAGS_UP or piece in FLAGS_DOWN or piece in FLAGS_ABNORMAL:
+        bare = piece.strip("()[]")
+        if bare in FLAGS_UP or bare in FLAGS_DOWN or bare in FLAGS_ABNORMAL:
             if cells.value_text is not None and cells.flag is None:
-                cells.flag = piece
+                cells.flag = bare
             continue
+        if cells.value_text is None and LAB_CODE_RE.match(piece):
+            continue  # "Hemoglobin 01 13.2": a performing-lab code column, not the result
         if cells.value_text is None:
             glued = GLUED_FLAG_RE.match(piece)
             if glued and _take_value(cells, glued.group(1)):
