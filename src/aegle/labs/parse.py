@@ -323,6 +323,8 @@ class ReportParser:
                 first = (seg_sex, seg_age)
             found: list[LabItem] = []
             for number, line in segment:
+                if DEMOGRAPHICS_RE.search(line):
+                    continue  # "Patient: ... Sex: F Age: 38" is a header, not a result
                 for record in self.split_records(line):
                     item = self.parse_line(record, number, sex=seg_sex, age=seg_age)
                     if item is not None:
@@ -392,6 +394,11 @@ class ReportParser:
         return build_item(row.name, test, cells, number, _sex_code(sex), age)
 
 
+DEMOGRAPHICS_RE = re.compile(
+    r"(?:性\s*别|sex|gender)\s*[:：]?\s*(?:男|女|male|female|m|f)\b.*(?:年\s*龄|age)|"
+    r"(?:年\s*龄|age)\s*[:：]?\s*\d{1,3}.*(?:性\s*别|sex|gender)",
+    re.IGNORECASE,
+)
 HEADER_RE = re.compile(r"(?:姓\s*名|patient|name)\s*[:：]", re.IGNORECASE)
 
 
