@@ -1,0 +1,200 @@
+"""`aegle import ...`: bring health data files in (issue 5).
+
+`--dry-run` parses and prints what would be imported, without a database. Otherwise the records
+are stored for `--person USERNAME`, which needs that person's consent for the source; the
+operator at the console acts on the person's behalf (audited with origin "cli").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from aegle.bootstrap import Platform
+from aegle.core.errors import AegleError, InvalidInput
+from aegle.core.i18n import translate
+from aegle.core.types import Role, normalize_locale
+from aegle.importers.fhir import MANIFEST as FHIR
+from aegle.importers.fhir import parse_bundle
+from aegle.importers.model import Manifest, ParsedFile
+from aegle.services.actor import Actor
+from aegle.services.health_data import HealthData, ImportResult
+from aegle.settings import load_settings
+from aegle.store import migrate
+
+app = typer.Typer(
+    help="Import health data files (FHIR, CGM and blood-pressure CSV, Apple Health).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CONSOLE = "cli"
+
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The file to import.")
+]
+PersonOpt = Annotated[
+    str | None, typer.Option("--person", help="Username whose data this is (to store).")
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Parse and report; store nothing.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.callback()
+def _group() -> None:
+    """Import health data files."""
+
+
+def _fail(error: AegleError) -> None:
+    locale = normalize_locale(os.environ.get("LANG"), "en")
+    message = translate(locale, error.detail or error.title, **error.params)
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _platform() -> Platform:
+    platform = Platform(load_settings())
+    if not migrate.is_current(platform.database):
+        platform.close()
+        typer.echo("error: the database is not set up yet; run `aegle db upgrade` first", err=True)
+        raise typer.Exit(1)
+    return platform
+
+
+def dry_run_document(parsed: ParsedFile) -> dict[str, Any]:
+    """What a file holds, values and times as written in the source."""
+    return {
+        "observations": [
+            {
+                "loinc": o.code,
+                "value": o.value,
+                "unit": o.unit,
+                "effective": o.effective_text,
+                "display": o.display,
+                "category": o.category,
+            }
+            for o in parsed.observations
+        ],
+        "conditions": [
+            {
+                "system": c.system,
+                "code": c.code,
+                "display": c.display,
+                "clinical_status": c.clinical_status,
+                "onset": c.onset_text,
+            }
+            for c in parsed.conditions
+        ],
+        "medications": [
+            {
+                "system": m.system,
+                "code": m.code,
+                "display": m.display,
+                "status": m.status,
+                "intent": m.intent,
+                "authored": m.authored_text,
+                "dosage": m.dosage,
+            }
+            for m in parsed.medications
+        ],
+        "quarantined": [{"where": q.where, "reason": q.reason} for q in parsed.quarantined],
+    }
+
+
+def _store(
+    person: str,
+    manifest: Manifest,
+    file: Path,
+    run: Callable[[HealthData, Actor, str], ImportResult],
+) -> tuple[ImportResult, float]:
+    platform = _platform()
+    started = time.perf_counter()
+    try:
+        with platform.unit_of_work() as services:
+            user = services.accounts.require_username(person)
+            actor = Actor(user_id=user.id, role=Role(user.role), origin=CONSOLE)
+            health = HealthData(services.gate, services.consents, platform.clock)
+            result = run(health, actor, user.id)
+    finally:
+        platform.close()
+    return result, time.perf_counter() - started
+
+
+def _report(result: ImportResult, seconds: float, as_json: bool) -> None:
+    summary = result.as_dict() | {"seconds": round(seconds, 3)}
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    typer.echo(
+        f"imported {result.observations_added} observations "
+        f"({result.duplicates} already stored), {result.conditions_added} conditions, "
+        f"{result.medications_added} medications in {seconds:.2f} s "
+        f"(import {result.import_id}; {len(result.quarantined)} quarantined)"
+    )
+    for item in result.quarantined[:20]:
+        typer.echo(f"  quarantined {item.where}: {item.reason}", err=True)
+
+
+def _parsed_file(
+    file: Path,
+    person: str | None,
+    dry_run: bool,
+    as_json: bool,
+    manifest: Manifest,
+    parse: Callable[[bytes], ParsedFile],
+) -> None:
+    try:
+        if not dry_run and not person:
+            raise InvalidInput("--person USERNAME is needed to store (or use --dry-run)")
+        content = file.read_bytes()
+        parsed = parse(content)
+        if dry_run:
+            document = dry_run_document(parsed)
+            if as_json:
+                typer.echo(json.dumps(document, ensure_ascii=False))
+            else:
+                typer.echo(
+                    f"{len(parsed.observations)} observations, {len(parsed.conditions)} "
+                    f"conditions, {len(parsed.medications)} medications, "
+                    f"{len(parsed.quarantined)} quarantined (dry run: nothing stored)"
+                )
+            return
+        assert person is not None
+        result, seconds = _store(
+            person,
+            manifest,
+            file,
+            lambda health, actor, person_id: health.import_parsed(
+                actor, person_id, manifest, parsed, file_name=file.name, content=content
+            ),
+        )
+    except AegleError as error:
+        _fail(error)
+        return
+    _report(result, seconds, as_json)
+
+
+@app.command("fhir")
+def fhir(
+    file: FileArg,
+    person: PersonOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A FHIR R4 bundle: Observations (vital signs, labs), Conditions, MedicationRequests."""
+    _parsed_file(file, person, dry_run, as_json, FHIR, parse_bundle)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""What every importer produces: source-neutral records, and the manifest that describes it.
+
+Importers are pure parsers (no database): they turn a file into these records, and the health
+data service stores them with provenance. Values and units are kept as in the source here;
+`ucum` holds the unit as UCUM, which is what storage keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from aegle.core.types import LocalizedText
+
+ConsentScope = Literal["observations", "conditions", "medications"]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a source is and what a person consents to when they allow importing it.
+
+    `id` is the consent `source` the import requires (`Consents.require(..., source=id,
+    purpose="import")`).
+    """
+
+    id: str
+    name: LocalizedText
+    formats: tuple[str, ...]
+    consent_scope: tuple[ConsentScope, ...]
+    description: LocalizedText
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    """One measured value.
+
+    `code` is a LOINC code, or `system|code` when the source's concept has no LOINC code.
+    `effective` is timezone-aware whenever the source says the offset; `effective_text` is the
+    source's own spelling (dry runs report it unchanged).
+    """
+
+    code: str
+    value: float
+    unit: str
+    ucum: str
+    effective: datetime
+    effective_text: str
+    device: str = ""
+    effective_end: datetime | None = None
+    display: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionRecord:
+    natural_key: str
+    system: str
+    code: str
+    display: str
+    clinical_status: str
+    onset: datetime | None
+    onset_text: str | None
+    abatement: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationRecord:
+    natural_key: str
+    system: str
+    code: str
+    display: str
+    status: str
+    intent: str
+    authored: datetime | None
+    authored_text: str | None
+    dosage: str
+
+
+@dataclass(slots=True)
+class Quarantined:
+    """An input item left out, with the reason (shown to the person, counted in the import)."""
+
+    where: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """Everything one file yielded."""
+
+    observations: list[ObservationRecord] = field(default_factory=list)
+    conditions: list[ConditionRecord] = field(default_factory=list)
+    medications: list[MedicationRecord] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)

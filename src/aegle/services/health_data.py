@@ -1,0 +1,438 @@
+"""Health data: imports with consent and provenance, and reads, all through the access gate.
+
+Every import runs in the caller's unit of work, so it lands whole or not at all: the import row,
+its observations, conditions and medications commit together. Re-importing the same data adds
+nothing, because every table has a natural key and rows are inserted with ON CONFLICT DO NOTHING.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from aegle.core.ports import Clock
+from aegle.importers.model import (
+    ConditionRecord,
+    Manifest,
+    MedicationRecord,
+    ObservationRecord,
+    ParsedFile,
+    Quarantined,
+)
+from aegle.importers.timeparse import epoch_and_offset
+from aegle.services.access import AccessGate, PersonScope
+from aegle.services.actor import Actor
+from aegle.services.consent import Consents
+from aegle.services.privacy import Resource
+from aegle.store import health
+from aegle.store.health import (
+    CONDITIONS,
+    MEDICATIONS,
+    OBSERVATIONS,
+    HealthCondition,
+    HealthImport,
+    HealthMedication,
+)
+
+RESOURCE = "health_data"
+_EXPORT_NS = uuid.UUID("6f1d2f0e-4c1b-4a57-9d6e-5a0c2b7e9a11")
+
+
+@dataclass(slots=True)
+class ImportResult:
+    import_id: int
+    source: str
+    observations_added: int = 0
+    observations_offered: int = 0
+    conditions_added: int = 0
+    medications_added: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return self.observations_offered - self.observations_added
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "import_id": self.import_id,
+            "source": self.source,
+            "observations_added": self.observations_added,
+            "duplicates": self.duplicates,
+            "conditions_added": self.conditions_added,
+            "medications_added": self.medications_added,
+            "quarantined": [{"where": q.where, "reason": q.reason} for q in self.quarantined],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservation:
+    code: str
+    value: float
+    unit: str
+    effective: datetime  # in the original offset when known, else UTC
+    effective_end: datetime | None
+    device: str
+    source: str
+    import_id: int
+
+
+def _local(epoch: int, offset_min: int | None) -> datetime:
+    zone = UTC if offset_min is None else timezone(timedelta(minutes=offset_min))
+    return datetime.fromtimestamp(epoch, zone)
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else epoch_and_offset(moment)[0]
+
+
+def _iso(epoch: int | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+class HealthData:
+    def __init__(self, gate: AccessGate, consents: Consents, clock: Clock) -> None:
+        self._gate = gate
+        self._consents = consents
+        self._clock = clock
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def begin_import(
+        self,
+        actor: Actor,
+        person_id: str,
+        manifest: Manifest,
+        *,
+        file_name: str = "",
+        content: bytes | None = None,
+    ) -> tuple[PersonScope, HealthImport]:
+        """Check access and consent, and open an import record (status "running").
+
+        Raises:
+            NotFound: the actor may not write this person's data.
+            ConsentRequired: the person has not consented to importing from this source.
+        """
+        scope = self._gate.open(actor, person_id, "write", resource_type=RESOURCE)
+        self._consents.require(scope, source=manifest.id, purpose="import")
+        record = HealthImport(
+            person_id=person_id,
+            source=manifest.id,
+            file_name=file_name[-255:],
+            file_sha256=hashlib.sha256(content).hexdigest() if content is not None else "",
+            actor_id=actor.user_id,
+            started_at=self._clock.now(),
+            finished_at=None,
+            status="running",
+            added=0,
+            duplicates=0,
+            quarantined=0,
+            cursor=None,
+            detail={},
+        )
+        scope.session.add(record)
+        scope.session.flush()
+        return scope, record
+
+    def add_observations(
+        self,
+        scope: PersonScope,
+        record: HealthImport,
+        observations: Iterable[ObservationRecord],
+        result: ImportResult,
+    ) -> None:
+        """Stream observations into storage in batches (constant memory)."""
+        added, offered = health.bulk_insert(
+            scope.session, OBSERVATIONS, self._observation_rows(scope, record, observations)
+        )
+        result.observations_added += added
+        result.observations_offered += offered
+
+    def _observation_rows(
+        self, scope: PersonScope, record: HealthImport, observations: Iterable[ObservationRecord]
+    ) -> Iterator[dict[str, Any]]:
+        devices: dict[str, int] = {}
+        person, import_id, source = scope.person_id, record.id, record.source
+        for item in observations:
+            device = devices.get(item.device)
+            if device is None:
+                device = devices[item.device] = health.device_id(
+                    scope.session, person, source, item.device
+                )
+            at, offset = epoch_and_offset(item.effective)
+            yield {
+                "person_id": person,
+                "code": item.code,
+                "effective_at": at,
+                "device_id": device,
+                "utc_offset_min": offset,
+                "effective_end": _epoch(item.effective_end),
+                "value": item.value,
+                "unit": item.ucum,
+                "import_id": import_id,
+            }
+
+    def finish_import(
+        self,
+        scope: PersonScope,
+        record: HealthImport,
+        result: ImportResult,
+        *,
+        cursor: str | None = None,
+    ) -> ImportResult:
+        record.status = "done"
+        record.finished_at = self._clock.now()
+        record.added = result.observations_added + result.conditions_added
+        record.added += result.medications_added
+        record.duplicates = result.duplicates
+        record.quarantined = len(result.quarantined)
+        record.cursor = cursor
+        record.detail = {
+            "conditions_added": result.conditions_added,
+            "medications_added": result.medications_added,
+            "quarantined": [{"where": q.where, "reason": q.reason} for q in result.quarantined][
+                :100
+            ],
+        }
+        scope.audit("health_data.import", RESOURCE, str(record.id))
+        return result
+
+    def import_parsed(
+        self,
+        actor: Actor,
+        person_id: str,
+        manifest: Manifest,
+        parsed: ParsedFile,
+        *,
+        file_name: str = "",
+        content: bytes | None = None,
+    ) -> ImportResult:
+        """Store everything a parser produced for one file, as one import."""
+        scope, record = self.begin_import(
+            actor, person_id, manifest, file_name=file_name, content=content
+        )
+        result = ImportResult(import_id=record.id, source=manifest.id)
+        result.quarantined.extend(parsed.quarantined)
+        self.add_observations(scope, record, parsed.observations, result)
+        result.conditions_added, _ = health.bulk_insert(
+            scope.session,
+            CONDITIONS,
+            (self._condition_row(scope, record, c) for c in parsed.conditions),
+        )
+        result.medications_added, _ = health.bulk_insert(
+            scope.session,
+            MEDICATIONS,
+            (self._medication_row(scope, record, m) for m in parsed.medications),
+        )
+        return self.finish_import(scope, record, result)
+
+    @staticmethod
+    def _condition_row(
+        scope: PersonScope, record: HealthImport, c: ConditionRecord
+    ) -> dict[str, Any]:
+        return {
+            "person_id": scope.person_id,
+            "natural_key": c.natural_key,
+            "system": c.system[:128],
+            "code": c.code[:64],
+            "display": c.display[:255],
+            "clinical_status": c.clinical_status[:32],
+            "onset_at": _epoch(c.onset),
+            "abatement_at": _epoch(c.abatement),
+            "source": record.source,
+            "import_id": record.id,
+        }
+
+    @staticmethod
+    def _medication_row(
+        scope: PersonScope, record: HealthImport, m: MedicationRecord
+    ) -> dict[str, Any]:
+        return {
+            "person_id": scope.person_id,
+            "natural_key": m.natural_key,
+            "system": m.system[:128],
+            "code": m.code[:64],
+            "display": m.display[:255],
+            "status": m.status[:32],
+            "intent": m.intent[:32],
+            "authored_at": _epoch(m.authored),
+            "dosage": m.dosage[:500],
+            "source": record.source,
+            "import_id": record.id,
+        }
+
+    def last_cursor(self, scope: PersonScope, source: str) -> str | None:
+        """The cursor the newest finished import of `source` left (incremental sources)."""
+        found: str | None = scope.session.scalar(
+            select(HealthImport.cursor)
+            .where(
+                HealthImport.person_id == scope.person_id,
+                HealthImport.source == source,
+                HealthImport.status == "done",
+                HealthImport.cursor.is_not(None),
+            )
+            .order_by(HealthImport.id.desc())
+            .limit(1)
+        )
+        return found
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def observations(
+        self,
+        actor: Actor,
+        person_id: str,
+        code: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[StoredObservation]:
+        """One person's values of one code, oldest first, in [start, end)."""
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        return list(_observations(scope, code, start, end))
+
+    def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        return list(
+            scope.session.scalars(
+                select(HealthImport)
+                .where(HealthImport.person_id == person_id)
+                .order_by(HealthImport.id)
+            )
+        )
+
+    def conditions(self, actor: Actor, person_id: str) -> list[HealthCondition]:
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        return list(
+            scope.session.scalars(
+                select(HealthCondition)
+                .where(HealthCondition.person_id == person_id)
+                .order_by(HealthCondition.onset_at, HealthCondition.id)
+            )
+        )
+
+    def medications(self, actor: Actor, person_id: str) -> list[HealthMedication]:
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        return list(
+            scope.session.scalars(
+                select(HealthMedication)
+                .where(HealthMedication.person_id == person_id)
+                .order_by(HealthMedication.authored_at, HealthMedication.id)
+            )
+        )
+
+
+def _observations(
+    scope: PersonScope, code: str | None, start: datetime | None, end: datetime | None
+) -> Iterator[StoredObservation]:
+    obs, dev = OBSERVATIONS.c, health.DEVICES.c
+    query = (
+        select(
+            obs.code,
+            obs.value,
+            obs.unit,
+            obs.effective_at,
+            obs.utc_offset_min,
+            obs.effective_end,
+            dev.device,
+            dev.source,
+            obs.import_id,
+        )
+        .join(health.DEVICES, dev.id == obs.device_id)
+        .where(obs.person_id == scope.person_id)
+        .order_by(obs.code, obs.effective_at, obs.device_id)
+    )
+    if code is not None:
+        query = query.where(obs.code == code)
+    if start is not None:
+        query = query.where(obs.effective_at >= epoch_and_offset(start)[0])
+    if end is not None:
+        query = query.where(obs.effective_at < epoch_and_offset(end)[0])
+    for row in scope.session.execute(query):
+        yield StoredObservation(
+            code=row.code,
+            value=row.value,
+            unit=row.unit,
+            effective=_local(row.effective_at, row.utc_offset_min),
+            effective_end=_local(row.effective_end, row.utc_offset_min)
+            if row.effective_end is not None
+            else None,
+            device=row.device,
+            source=row.source,
+            import_id=row.import_id,
+        )
+
+
+def _resource_id(*parts: object) -> str:
+    return str(uuid.uuid5(_EXPORT_NS, "|".join(str(part) for part in parts)))
+
+
+class HealthDataSection:
+    """Privacy export: observations, conditions and medications as FHIR R4 resources."""
+
+    def resources(self, scope: PersonScope) -> Iterable[Resource]:
+        patient = {"reference": f"Patient/{scope.person_id}"}
+        for item in _observations(scope, None, None, None):
+            system, _, code = item.code.rpartition("|")
+            resource: Resource = {
+                "resourceType": "Observation",
+                "id": _resource_id(scope.person_id, item.code, item.effective, item.device),
+                "status": "final",
+                "code": {"coding": [{"system": system or "http://loinc.org", "code": code}]},
+                "subject": patient,
+                "valueQuantity": {
+                    "value": item.value,
+                    "unit": item.unit,
+                    "system": "http://unitsofmeasure.org",
+                    "code": item.unit,
+                },
+                "device": {"display": f"{item.source}: {item.device}".rstrip(": ")},
+            }
+            if item.effective_end is None:
+                resource["effectiveDateTime"] = item.effective.isoformat()
+            else:
+                resource["effectivePeriod"] = {
+                    "start": item.effective.isoformat(),
+                    "end": item.effective_end.isoformat(),
+                }
+            yield resource
+        session = scope.session
+        for condition in session.scalars(
+            select(HealthCondition).where(HealthCondition.person_id == scope.person_id)
+        ):
+            found: Resource = {
+                "resourceType": "Condition",
+                "id": _resource_id(scope.person_id, "condition", condition.natural_key),
+                "code": {
+                    "coding": [
+                        {"system": condition.system, "code": condition.code}
+                        | ({"display": condition.display} if condition.display else {})
+                    ]
+                },
+                "subject": patient,
+            }
+            if condition.onset_at is not None:
+                found["onsetDateTime"] = _iso(condition.onset_at)
+            yield found
+        for med in session.scalars(
+            select(HealthMedication).where(HealthMedication.person_id == scope.person_id)
+        ):
+            prescribed: Resource = {
+                "resourceType": "MedicationRequest",
+                "id": _resource_id(scope.person_id, "medication", med.natural_key),
+                "status": med.status or "unknown",
+                "intent": med.intent or "order",
+                "medicationCodeableConcept": {
+                    "coding": [{"system": med.system, "code": med.code}] if med.system else [],
+                    "text": med.display or med.code,
+                },
+                "subject": patient,
+            }
+            if med.authored_at is not None:
+                prescribed["authoredOn"] = _iso(med.authored_at)
+            yield prescribed

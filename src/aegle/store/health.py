@@ -1,0 +1,205 @@
+"""Tables for health data: observations (vital signs, labs, CGM, wearables), conditions,
+medications, the devices that produced them and the imports that brought them in.
+
+Designed for years of 5-minute CGM data for many people, on SQLite and PostgreSQL alike:
+- an observation's primary key is its natural key (person, code, time, device), so re-importing
+  adds nothing (`INSERT ... ON CONFLICT DO NOTHING`) and the same index serves range reads by
+  (person, code, time); on SQLite the table is WITHOUT ROWID, so rows are stored clustered in
+  that order and there is no second copy of the key;
+- times are integer epoch seconds (UTC) plus the original UTC offset in minutes: compact, exact,
+  cheap to compare and to bind in bulk, and what the metric engines use (POSIX seconds);
+- source and device strings live once in `health_devices`, rows carry its integer id;
+- the device and import ids are not foreign keys, so bulk inserts don't pay for lookups.
+
+Every person column references `users.id` with ON DELETE CASCADE, so erasing a person erases
+their health data. Rows are written with Core `executemany`, never the ORM unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from aegle.store.tables import Base
+
+BATCH: Final = 5000
+"""Rows per executemany call: large enough to amortise round trips, small enough for memory."""
+
+_BigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _person() -> Mapped[str]:
+    return mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class HealthImport(Base):
+    """One import run: provenance, counts and the cursor an incremental source resumes from."""
+
+    __tablename__ = "health_imports"
+    __table_args__ = (Index("ix_health_imports_person_source", "person_id", "source", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person()
+    source: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # running | done | failed
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    cursor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HealthDevice(Base):
+    """A (source, device) pair of one person, e.g. ("cgm_csv", "Dexcom G6 SN 1234")."""
+
+    __tablename__ = "health_devices"
+    __table_args__ = (UniqueConstraint("person_id", "source", "device", name="uq_health_devices"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person()
+    source: Mapped[str] = mapped_column(String(32))
+    device: Mapped[str] = mapped_column(String(200))
+
+
+class HealthObservation(Base):
+    """One measured value. `code` is a LOINC code, or `system|code` for codes outside LOINC."""
+
+    __tablename__ = "health_observations"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    person_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_at: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Not foreign keys (like import_id): a per-row lookup would slow bulk inserts, and devices
+    # are only ever deleted together with the person, which cascades here directly.
+    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    utc_offset_min: Mapped[int | None] = mapped_column(SmallInteger)
+    effective_end: Mapped[int | None] = mapped_column(BigInteger)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(24))
+    import_id: Mapped[int] = mapped_column(Integer)
+
+
+class HealthCondition(Base):
+    __tablename__ = "health_conditions"
+    __table_args__ = (
+        UniqueConstraint("person_id", "natural_key", name="uq_health_conditions_natural"),
+    )
+
+    id: Mapped[int] = mapped_column(_BigInt, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person()
+    natural_key: Mapped[str] = mapped_column(String(128))
+    system: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64))
+    display: Mapped[str] = mapped_column(String(255), default="")
+    clinical_status: Mapped[str] = mapped_column(String(32), default="")
+    onset_at: Mapped[int | None] = mapped_column(BigInteger)
+    abatement_at: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(32))
+    import_id: Mapped[int] = mapped_column(Integer)
+
+
+class HealthMedication(Base):
+    __tablename__ = "health_medications"
+    __table_args__ = (
+        UniqueConstraint("person_id", "natural_key", name="uq_health_medications_natural"),
+    )
+
+    id: Mapped[int] = mapped_column(_BigInt, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person()
+    natural_key: Mapped[str] = mapped_column(String(128))
+    system: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64))
+    display: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(32), default="")
+    intent: Mapped[str] = mapped_column(String(32), default="")
+    authored_at: Mapped[int | None] = mapped_column(BigInteger)
+    dosage: Mapped[str] = mapped_column(String(500), default="")
+    source: Mapped[str] = mapped_column(String(32))
+    import_id: Mapped[int] = mapped_column(Integer)
+
+
+OBSERVATIONS: Final[Table] = HealthObservation.__table__  # type: ignore[assignment]
+CONDITIONS: Final[Table] = HealthCondition.__table__  # type: ignore[assignment]
+MEDICATIONS: Final[Table] = HealthMedication.__table__  # type: ignore[assignment]
+DEVICES: Final[Table] = HealthDevice.__table__  # type: ignore[assignment]
+
+
+def _insert_ignoring_duplicates(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"unsupported database: {dialect}")
+
+
+def bulk_insert(
+    session: Session, table: Table, rows: Iterable[Mapping[str, Any]], *, batch: int = BATCH
+) -> tuple[int, int]:
+    """Insert rows in batches, skipping those whose natural key is already stored.
+
+    Returns (added, offered). Rows must all have the same keys.
+    """
+    statement = _insert_ignoring_duplicates(session, table)
+    added = offered = 0
+    chunk: list[Mapping[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            added += _execute(session, statement, chunk)
+            offered += len(chunk)
+            chunk = []
+    if chunk:
+        added += _execute(session, statement, chunk)
+        offered += len(chunk)
+    return added, offered
+
+
+def _execute(session: Session, statement: Any, chunk: Sequence[Mapping[str, Any]]) -> int:
+    # Both supported drivers (sqlite3, psycopg) sum executemany rowcounts, and conflicting rows
+    # count zero, so this is the number of rows actually added.
+    result = session.connection().execute(statement, list(chunk))
+    return int(result.rowcount)
+
+
+def device_id(session: Session, person_id: str, source: str, device: str) -> int:
+    """The id of (person, source, device), created on first use."""
+    device = device[:200]
+    query = select(DEVICES.c.id).where(
+        DEVICES.c.person_id == person_id, DEVICES.c.source == source, DEVICES.c.device == device
+    )
+    found = session.scalar(query)
+    if found is not None:
+        return int(found)
+    session.execute(
+        _insert_ignoring_duplicates(session, DEVICES),
+        {"person_id": person_id, "source": source, "device": device},
+    )
+    created = session.scalar(query)
+    assert created is not None
+    return int(created)

@@ -1,0 +1,78 @@
+"""`aegle import ...` through the sub-app, honouring AEGLE_DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aegle.bootstrap import Platform
+from aegle.cli.importing import app
+from aegle.core.types import Role
+from aegle.services.actor import Actor
+
+BUNDLE = Path(__file__).resolve().parents[1] / "fhir" / "small_bundle.json"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(platform: Platform, tmp_path: Path) -> dict[str, str]:
+    return {
+        "AEGLE_DATABASE_URL": platform.settings.database_url,
+        "AEGLE_PRESET": "test",
+        "AEGLE_APP__VAR_DIR": str(tmp_path / "var"),
+    }
+
+
+def _register(platform: Platform, username: str, *, consent: str | None) -> None:
+    with platform.unit_of_work() as s:
+        user = s.accounts.register(username=username, password="password1")
+    if consent:
+        actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+        with platform.unit_of_work() as s:
+            scope = s.gate.open(actor, user.id, "write", resource_type="consent")
+            s.consents.grant(scope, source=consent, purpose="import")
+
+
+def test_dry_run_json_reports_source_values_without_a_database() -> None:
+    result = runner.invoke(app, ["fhir", "--dry-run", "--json", str(BUNDLE)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document) >= {"observations", "conditions", "medications"}
+    glucose = next(o for o in document["observations"] if o["loinc"] == "2339-0")
+    assert glucose == glucose | {
+        "value": 6.1,
+        "unit": "mmol/l",
+        "effective": "2025-03-04T08:05:00Z",
+    }
+    assert [c["code"] for c in document["conditions"]] == ["38341003"]
+    assert [m["code"] for m in document["medications"]] == ["17767"]
+
+
+def test_store_needs_a_person() -> None:
+    result = runner.invoke(app, ["fhir", str(BUNDLE)])
+    assert result.exit_code == 1
+    assert "--person" in result.output
+
+
+def test_store_needs_consent_then_is_idempotent(platform: Platform, env: dict[str, str]) -> None:
+    _register(platform, "nora", consent=None)
+    refused = runner.invoke(app, ["fhir", "--person", "nora", str(BUNDLE)], env=env)
+    assert refused.exit_code == 1
+    assert "consent" in refused.output.lower()
+    _register(platform, "olga", consent="fhir")
+    first = runner.invoke(app, ["fhir", "--person", "olga", "--json", str(BUNDLE)], env=env)
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["observations_added"] == 4
+    assert summary["seconds"] >= 0
+    again = runner.invoke(app, ["fhir", "--person", "olga", str(BUNDLE)], env=env)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("imported 0 observations (4 already stored)")
+
+
+def test_unknown_person_is_an_error(platform: Platform, env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["fhir", "--person", "ghost", str(BUNDLE)], env=env)
+    assert result.exit_code == 1

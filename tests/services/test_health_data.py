@@ -1,0 +1,176 @@
+"""Health data imports: consent first, provenance kept, idempotent, read back with the original
+offset, exported as FHIR and erased with the person."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import func, select
+
+from aegle.bootstrap import Platform
+from aegle.core.errors import ConsentRequired, NotFound
+from aegle.core.types import Role
+from aegle.importers.fhir import MANIFEST, parse_bundle
+from aegle.importers.model import ObservationRecord, ParsedFile
+from aegle.services.actor import Actor
+from aegle.services.health_data import HealthData, HealthDataSection
+from aegle.services.privacy import DEFAULT_SECTIONS, Privacy
+from aegle.store.health import HealthImport, HealthObservation
+
+BUNDLE = Path(__file__).resolve().parents[1] / "importers" / "fhir" / "small_bundle.json"
+
+
+def _person(platform: Platform, name: str = "pia", *, consent: bool = True) -> Actor:
+    with platform.unit_of_work() as s:
+        user = s.accounts.register(username=name, password="password1", locale="en")
+    actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+    if consent:
+        with platform.unit_of_work() as s:
+            scope = s.gate.open(actor, user.id, "write", resource_type="consent")
+            s.consents.grant(scope, source="fhir", purpose="import")
+    return actor
+
+
+def _health(platform: Platform, s: object) -> HealthData:
+    return HealthData(s.gate, s.consents, platform.clock)  # type: ignore[attr-defined]
+
+
+def _import(platform: Platform, actor: Actor, parsed: ParsedFile) -> dict[str, object]:
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        return _health(platform, s).import_parsed(actor, actor.user_id, MANIFEST, parsed).as_dict()
+
+
+def test_import_stores_everything_once(platform: Platform) -> None:
+    actor = _person(platform)
+    parsed = parse_bundle(BUNDLE.read_bytes())
+    first = _import(platform, actor, parsed)
+    assert first["observations_added"] == 4
+    assert first["conditions_added"] == 1
+    assert first["medications_added"] == 1
+    assert len(first["quarantined"]) == 1  # type: ignore[arg-type]
+    again = _import(platform, actor, parse_bundle(BUNDLE.read_bytes()))
+    assert again["observations_added"] == 0
+    assert again["duplicates"] == 4
+    assert (again["conditions_added"], again["medications_added"]) == (0, 0)
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        health = _health(platform, s)
+        imports = health.imports(actor, actor.user_id)
+        assert [(i.status, i.added, i.duplicates, i.quarantined) for i in imports] == [
+            ("done", 6, 0, 1),
+            ("done", 0, 4, 1),
+        ]
+        assert imports[0].finished_at == platform.clock.now()
+        [systolic] = health.observations(actor, actor.user_id, "8480-6")
+        assert systolic.value == 142.0
+        assert systolic.unit == "mm[Hg]"
+        # the original offset comes back, the instant is the same
+        assert systolic.effective.utcoffset() == timedelta(hours=8)
+        assert systolic.effective == datetime(2025, 3, 3, 23, 30, tzinfo=UTC)
+        assert (systolic.source, systolic.import_id) == ("fhir", imports[0].id)
+        [glucose] = health.observations(actor, actor.user_id, "2339-0")
+        assert glucose.unit == "mmol/L"  # UCUM, while the source wrote "mmol/l"
+        [condition] = health.conditions(actor, actor.user_id)
+        assert condition.code == "38341003"
+        [medication] = health.medications(actor, actor.user_id)
+        assert medication.dosage == "5 mg once daily"
+
+
+def test_time_window_reads_are_half_open(platform: Platform) -> None:
+    actor = _person(platform)
+    start = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+    readings = [
+        ObservationRecord(
+            code="99504-3",
+            value=100.0 + i,
+            unit="mg/dL",
+            ucum="mg/dL",
+            effective=start + timedelta(minutes=5 * i),
+            effective_text="",
+            device="CGM 1",
+        )
+        for i in range(288)
+    ]
+    result = _import(platform, actor, ParsedFile(observations=readings))
+    assert result["observations_added"] == 288
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        window = _health(platform, s).observations(
+            actor,
+            actor.user_id,
+            "99504-3",
+            start=start + timedelta(hours=1),
+            end=start + timedelta(hours=2),
+        )
+    assert [o.value for o in window] == [100.0 + i for i in range(12, 24)]
+    assert all(o.device == "CGM 1" for o in window)
+
+
+def test_import_without_consent_is_refused_and_stores_nothing(platform: Platform) -> None:
+    actor = _person(platform, consent=False)
+    with pytest.raises(ConsentRequired):
+        _import(platform, actor, parse_bundle(BUNDLE.read_bytes()))
+    with platform.unit_of_work() as s:
+        session = s.gate.session
+        assert session.scalar(select(func.count()).select_from(HealthObservation)) == 0
+        assert session.scalar(select(func.count()).select_from(HealthImport)) == 0
+
+
+def test_revoked_consent_stops_imports(platform: Platform) -> None:
+    actor = _person(platform)
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        scope = s.gate.open(actor, actor.user_id, "write", resource_type="consent")
+        [consent] = s.consents.list(scope)
+        s.consents.revoke(scope, consent.id)
+    with pytest.raises(ConsentRequired):
+        _import(platform, actor, parse_bundle(BUNDLE.read_bytes()))
+
+
+def test_others_cannot_write_or_read(platform: Platform) -> None:
+    owner = _person(platform)
+    other = _person(platform, "mallory")
+    assert owner.user_id
+    parsed = parse_bundle(BUNDLE.read_bytes())
+    with pytest.raises(NotFound), platform.unit_of_work() as s:
+        _health(platform, s).import_parsed(other, owner.user_id, MANIFEST, parsed)
+    _import(platform, owner, parsed)
+    with pytest.raises(NotFound), platform.unit_of_work() as s:
+        _health(platform, s).observations(other, owner.user_id, "8480-6")
+
+
+def test_a_doctor_with_a_grant_reads(platform: Platform) -> None:
+    owner = _person(platform)
+    assert owner.user_id
+    _import(platform, owner, parse_bundle(BUNDLE.read_bytes()))
+    with platform.unit_of_work() as s:
+        doctor = s.accounts.register(username="drx", password="password1", role=Role.DOCTOR)
+        s.accounts.grant_care(owner, patient_id=owner.user_id, doctor_username="drx")
+    as_doctor = Actor(user_id=doctor.id, role=Role.DOCTOR, origin="test")
+    with platform.unit_of_work() as s:
+        values = _health(platform, s).observations(as_doctor, owner.user_id, "8462-4")
+    assert [v.value for v in values] == [91.0]
+
+
+def test_export_is_valid_fhir_and_erase_removes_health_rows(platform: Platform) -> None:
+    actor = _person(platform)
+    assert actor.user_id
+    _import(platform, actor, parse_bundle(BUNDLE.read_bytes()))
+    with platform.unit_of_work() as s:
+        privacy = Privacy(s.gate, platform.clock, (*DEFAULT_SECTIONS, HealthDataSection()))
+        exported = privacy.export(actor, actor.user_id)
+    bundle = Bundle.model_validate(exported)
+    kinds = [entry.resource.__resource_type__ for entry in bundle.entry or []]
+    assert kinds.count("Observation") == 4
+    assert kinds.count("Condition") == 1
+    assert kinds.count("MedicationRequest") == 1
+    with platform.unit_of_work() as s:
+        Privacy(s.gate, platform.clock).erase(actor, actor.user_id)
+    with platform.unit_of_work() as s:
+        session = s.gate.session
+        assert session.scalar(select(func.count()).select_from(HealthObservation)) == 0
+        assert session.scalar(select(func.count()).select_from(HealthImport)) == 0
