@@ -85,7 +85,7 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
         f = Finding.model_validate(raw)
         findings[f.id] = f
     data = _read(directory / "findings.yaml")
-    unknown = set(data) - {"blocks", "synonyms", "phrases"}
+    unknown = set(data) - {"blocks", "synonyms", "phrases", "snomed"}
     if unknown:
         raise ConfigurationError(f"findings.yaml: unknown keys {sorted(unknown)}")
     for block in data["blocks"]:
@@ -110,6 +110,11 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
         merged = Synonyms(zh=[*old.synonyms.zh, *syn.zh], en=[*old.synonyms.en, *syn.en])
         codes = old.codes if f"aegle:{fid}" in old.codes else [f"aegle:{fid}", *old.codes]
         findings[fid] = old.model_copy(update={"synonyms": merged, "codes": codes})
+    for fid, code in (data.get("snomed") or {}).items():
+        if fid not in findings or not str(code).isdigit():
+            raise ConfigurationError(f"findings.yaml snomed: bad entry {fid}: {code!r}")
+        old = findings[fid]
+        findings[fid] = old.model_copy(update={"codes": [*old.codes, f"snomed:{code}"]})
     for fid, f in findings.items():
         if f"aegle:{fid}" not in f.codes:
             findings[fid] = f.model_copy(update={"codes": [f"aegle:{fid}", *f.codes]})
