@@ -159,3 +159,11 @@ def test_infection_pattern_needs_neutrophils() -> None:
         parse_text("白细胞计数 14.2 10^9/L 3.5-9.5\n淋巴细胞计数 5.0 10^9/L 1.1-3.2")
     )
     assert "infection" not in [p.id for p in wbc_only.patterns]
+
+
+def test_glucose_and_lipid_cut_points_work_in_mg_dl() -> None:
+    result = explain(parse_text("Glucose 140 mg/dL 70-99\nTriglycerides 600 mg/dL <150"))
+    ids = [p.id for p in result.patterns]
+    assert "glucose" in ids  # 140 mg/dL = 7.8 mmol/L
+    lipids = next(p for p in result.patterns if p.id == "lipids")
+    assert "pancreatitis" in lipids.detail.en  # 600 mg/dL = 6.8 mmol/L

@@ -405,10 +405,20 @@ class Interpreter:
             citations=cite,
         )
 
+    def _in_test_unit(self, assessment: Assessment | None) -> float | None:
+        """The value in the catalogue unit (mmol/L for glucose and lipids), if known."""
+        if assessment is None or assessment.item.test_id is None:
+            return None
+        if assessment.item.comparator is not None:
+            return None
+        return self.value_in_test_unit(
+            assessment.item, self.catalogue.by_id[assessment.item.test_id]
+        )
+
     def _metabolic(self, by_test: dict[str | None, Assessment]) -> list[Pattern]:
         patterns: list[Pattern] = []
         glu, a1c = by_test.get("glu"), by_test.get("hba1c")
-        glu_value = glu.item.value if glu and glu.item.ucum in (None, "mmol/L") else None
+        glu_value = self._in_test_unit(glu)
         if (glu_value is not None and glu_value >= 7.0) or (
             a1c is not None and a1c.item.value is not None and a1c.item.value >= 6.5
         ):
@@ -433,15 +443,11 @@ class Interpreter:
         if any(by_test.get(key) and by_test[key].status in ("high", "low") for key in lipid_ids):
             ldl, tg = by_test.get("ldl"), by_test.get("tg")
             extra_zh, extra_en = "", ""
-            if (
-                ldl
-                and ldl.item.value
-                and ldl.item.ucum in (None, "mmol/L")
-                and ldl.item.value >= 4.9
-            ):
+            ldl_value, tg_value = self._in_test_unit(ldl), self._in_test_unit(tg)
+            if ldl_value is not None and ldl_value >= 4.9:
                 extra_zh += "LDL-C≥4.9 mmol/L时指南直接将其列为高危人群。"
                 extra_en += " An LDL-C of 4.9 mmol/L or more counts as high risk by itself."
-            if tg and tg.item.value and tg.item.ucum in (None, "mmol/L") and tg.item.value >= 5.6:
+            if tg_value is not None and tg_value >= 5.6:
                 extra_zh += "甘油三酯≥5.6 mmol/L时急性胰腺炎风险增加，需尽快就医。"
                 extra_en += (
                     " Triglycerides of 5.6 mmol/L or more raise the risk of acute pancreatitis "
