@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from aegle.core.errors import (
@@ -30,7 +30,7 @@ from aegle.core.types import LocaleCode, Role
 from aegle.services.actor import Actor
 from aegle.services.audit import AuditLog
 from aegle.settings import AuthSettings
-from aegle.store.tables import ApiToken, CareGrant, LoginAttempt, User, WebSession
+from aegle.store.tables import ApiToken, Base, CareGrant, LoginAttempt, User, WebSession
 
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,32}$")
 TOKEN_PREFIX = "aeg_"  # noqa: S105 - a public prefix, not a secret
@@ -55,20 +55,17 @@ def _secret_bytes(password: str) -> bytes:
     return password.encode("utf-8", "surrogatepass")
 
 
-_PRINCIPAL_COLUMNS = (
-    User.id,
-    User.username,
-    User.role,
-    User.display_name,
-    User.locale,
-    User.disabled,
+# Hot-path statements use the tables' Core columns (not ORM attributes, whose annotations
+# cost a comparison per column on every execution) and are built once.
+_USERS: Table = Base.metadata.tables["users"]
+_TOKENS: Table = Base.metadata.tables["api_tokens"]
+_PRINCIPAL_COLUMNS = tuple(
+    _USERS.c[name] for name in ("id", "username", "role", "display_name", "locale", "disabled")
 )
-
-
 _TOKEN_LOOKUP = (
-    select(*_PRINCIPAL_COLUMNS, ApiToken.expires_at, ApiToken.revoked_at)
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("digest"))
+    select(*_PRINCIPAL_COLUMNS, _TOKENS.c.expires_at, _TOKENS.c.revoked_at)
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(_TOKENS.c.token_hash == bindparam("digest"))
 )
 _ROLES = frozenset(role.value for role in Role)
 

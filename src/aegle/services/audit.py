@@ -13,21 +13,23 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from aegle.core.ports import Clock
 from aegle.services.actor import Actor
-from aegle.store.tables import AuditEvent, AuditHead
+from aegle.store.tables import AuditEvent, AuditHead, Base
 
 GENESIS = "0" * 64
 _COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 # Built once: statement construction and cache keys are most of the ORM's per-call cost.
-_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-_INSERT_EVENT = insert(AuditEvent)
+_HEADS: Table = Base.metadata.tables["audit_head"]
+_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1)
+_EVENTS: Table = Base.metadata.tables["audit_events"]
+_INSERT_EVENT = insert(_EVENTS)
 _ADVANCE = (
-    update(AuditHead)
-    .where(AuditHead.id == 1)
+    update(_HEADS)
+    .where(_HEADS.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 _PG_AUDIT_LOCK = 0x4AE61E  # advisory lock id serialising appends across workers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from aegle.assistant.model import Reply, TurnContext
 from aegle.core.errors import InvalidInput, NotFound
@@ -16,26 +16,28 @@ from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate, PersonScope, Purpose
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
-from aegle.store.tables import Conversation, Message
+from aegle.store.tables import Base, Conversation, Message
 
 HISTORY_TURNS = 10
 _MESSAGE_COLUMNS = tuple(column.name for column in Message.__table__.columns)
 # Built once: statement construction and cache keys are most of the per-call cost.
-_OWNER = select(Conversation.person_id).where(Conversation.id == bindparam("cid"))
+_CONVERSATIONS: Table = Base.metadata.tables["conversations"]
+_MESSAGES: Table = Base.metadata.tables["messages"]
+_OWNER = select(_CONVERSATIONS.c.person_id).where(_CONVERSATIONS.c.id == bindparam("cid"))
 _RECENT = (
-    select(Message.seq, Message.role, Message.text)
-    .where(Message.conversation_id == bindparam("cid"))
-    .order_by(Message.seq.desc())
+    select(_MESSAGES.c.seq, _MESSAGES.c.role, _MESSAGES.c.text)
+    .where(_MESSAGES.c.conversation_id == bindparam("cid"))
+    .order_by(_MESSAGES.c.seq.desc())
     .limit(HISTORY_TURNS)
 )
-_INSERT_MESSAGE = insert(Message)
+_INSERT_MESSAGE = insert(_MESSAGES)
 _TOUCH = (
-    update(Conversation)
-    .where(Conversation.id == bindparam("cid"))
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("cid"))
     .values(
         updated_at=bindparam("now"),
         # The first message names the conversation unless it already has a title.
-        title=func.coalesce(func.nullif(Conversation.title, ""), bindparam("first_title")),
+        title=func.coalesce(func.nullif(_CONVERSATIONS.c.title, ""), bindparam("first_title")),
     )
 )
 
