@@ -1,0 +1,77 @@
+"""The corpus in memory: documents, passages by id, duplicate detection, passage context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from aegle.core.errors import Conflict, NotFound
+from aegle.evidence.ingest import DocumentError, load_path
+from aegle.evidence.model import Document, Passage
+
+BUILTIN_CORPUS = Path(__file__).parent / "corpus"
+SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+
+
+class DuplicateDocument(Conflict):
+    """The same text (or the same document id) is already in the corpus."""
+
+
+class Library:
+    def __init__(self, documents: Iterable[Document] = ()) -> None:
+        self.documents: dict[str, Document] = {}
+        self._fingerprints: dict[str, str] = {}
+        self.passages: dict[str, Passage] = {}
+        for doc in documents:
+            self.add(doc)
+
+    def add(self, doc: Document) -> None:
+        if doc.meta.id in self.documents:
+            raise DuplicateDocument("Document id already exists", params={"id": doc.meta.id})
+        if doc.fingerprint in self._fingerprints:
+            raise DuplicateDocument(
+                "Same text already in the corpus",
+                params={"id": self._fingerprints[doc.fingerprint]},
+            )
+        self.documents[doc.meta.id] = doc
+        self._fingerprints[doc.fingerprint] = doc.meta.id
+        for passage in doc.passages:
+            self.passages[passage.id] = passage
+
+    def get(self, passage_id: str) -> Passage:
+        try:
+            return self.passages[passage_id]
+        except KeyError:
+            raise NotFound("No passage with this id", params={"id": passage_id}) from None
+
+    def context(self, passage_id: str) -> tuple[Passage, tuple[Passage, ...]]:
+        """The passage and every passage of its section, in order (the passage in its context)."""
+        passage = self.get(passage_id)
+        doc = self.documents[passage.doc_id]
+        for section in doc.sections:
+            if any(p.id == passage_id for p in section.passages):
+                return passage, section.passages
+        return passage, (passage,)
+
+    def ingest_dir(self, root: Path) -> list[tuple[Path, str]]:
+        """Add every readable document below `root`; returns (path, problem) for those skipped."""
+        problems: list[tuple[Path, str]] = []
+        for path in sorted(root.rglob("*")):
+            if path.suffix.lower() not in SUFFIXES or path.name.lower() == "readme.md":
+                continue
+            try:
+                self.add(load_path(path))
+            except (DocumentError, DuplicateDocument) as err:
+                problems.append((path, str(err)))
+        return problems
+
+
+def builtin_library(extra_dirs: Iterable[Path] = ()) -> Library:
+    library = Library()
+    problems = library.ingest_dir(BUILTIN_CORPUS)
+    if problems:  # our own corpus must always load cleanly
+        raise DocumentError("Built-in corpus has problems", errors=[{"msg": str(problems)}])
+    for extra in extra_dirs:
+        if extra.is_dir():
+            library.ingest_dir(extra)
+    return library

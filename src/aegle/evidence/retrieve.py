@@ -1,0 +1,124 @@
+"""Hybrid retrieval: BM25 (with glossary expansion across languages) + dense vectors, fused by
+reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aegle.core.types import LocaleCode
+from aegle.evidence.bm25 import Bm25Index
+from aegle.evidence.dense import DenseIndex, Embedder
+from aegle.evidence.glossary import Glossary, default_glossary
+from aegle.evidence.library import Library
+from aegle.evidence.model import Passage
+from aegle.evidence.text import add_words, tokenize
+
+RRF_K = 60
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    bm25_rank: int | None
+    dense_rank: int | None
+    coverage: float
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: list[str]
+    expanded: list[str]
+    key_terms: list[tuple[str, ...]]
+
+
+class Retriever:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        glossary: Glossary | None = None,
+        embedder: Embedder | None = None,
+        cache: Path | None = None,
+    ) -> None:
+        self.library = library
+        self.glossary = glossary or default_glossary()
+        add_words(self.glossary.zh_words)
+        self.passages = list(library.passages.values())
+        self.tokens = [tokenize(_index_text(p)) for p in self.passages]
+        self.token_sets = [set(t) for t in self.tokens]
+        self.bm25 = Bm25Index(self.tokens)
+        self.dense = (
+            DenseIndex(embedder, [_index_text(p) for p in self.passages], cache)
+            if embedder is not None
+            else None
+        )
+
+    def parse(self, text: str) -> Query:
+        text = text[:MAX_QUERY_CHARS]
+        terms = tokenize(text)
+        matched = self.glossary.matches(text)
+        expansion = tokenize(self.glossary.expand(text))
+        keys = [
+            tuple(s.lower() for s in self.glossary.terms[i].zh + self.glossary.terms[i].en)
+            for i in matched
+        ]
+        return Query(text=text, terms=terms, expanded=terms + expansion, key_terms=keys)
+
+    def coverage(self, query: Query, index: int) -> float:
+        """IDF-weighted share of the question's own terms found in a passage (or, for glossary
+        terms, any of their translations): low coverage means the passage is off topic."""
+        passage_terms = self.token_sets[index]
+        lowered = _index_text(self.passages[index]).lower()
+        total = found = 0.0
+        bridged: set[str] = set()
+        for forms in query.key_terms:
+            if any(f in lowered for f in forms):
+                bridged.update(tokenize(" ".join(forms)))
+        for term in dict.fromkeys(query.terms):
+            # A word the corpus has never seen is strong evidence the question is elsewhere.
+            weight = self.bm25.idf.get(term, 1.5 * self.bm25.max_idf)
+            total += weight
+            if term in passage_terms or term in bridged:
+                found += weight
+        return found / total if total else 0.0
+
+    def search(self, text: str, *, lang: LocaleCode | None = None, k: int = 10) -> list[Hit]:
+        query = self.parse(text)
+        if not query.terms:
+            return []
+        depth = max(50, k)
+        fused: dict[int, float] = {}
+        bm25_rank: dict[int, int] = {}
+        dense_rank: dict[int, int] = {}
+        for rank, (i, _) in enumerate(self.bm25.top(query.expanded, depth), start=1):
+            bm25_rank[i] = rank
+            fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
+        if self.dense is not None:
+            for rank, (i, _) in enumerate(self.dense.top(query.text, depth), start=1):
+                dense_rank[i] = rank
+                fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
+        hits = []
+        for i, score in fused.items():
+            cov = self.coverage(query, i)
+            # Off-topic passages sink; the asker's language wins ties.
+            bonus = 0.002 if lang is not None and self.passages[i].lang == lang else 0.0
+            hits.append(
+                Hit(
+                    passage=self.passages[i],
+                    score=score * (0.5 + cov) + bonus,
+                    bm25_rank=bm25_rank.get(i),
+                    dense_rank=dense_rank.get(i),
+                    coverage=cov,
+                )
+            )
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+
+def _index_text(p: Passage) -> str:
+    # Titles and headings carry the topic words a question uses.
+    return f"{p.title}\n{' / '.join(p.section_path)}\n{p.text}"
