@@ -141,3 +141,12 @@ def test_every_synthea_lab_code_maps_to_a_catalogue_test() -> None:
     missing = sorted(code for code in seen if code not in CATALOGUE.by_loinc)
     assert missing == []
     assert CATALOGUE.by_loinc["2339-0"].id == "glu"
+
+
+def test_no_guess_between_age_bands_without_an_age() -> None:
+    crea = CATALOGUE.by_id["crea"]
+    assert crea.interval_for("M", None) is None  # 20-59 and 60-79 differ
+    alt = CATALOGUE.by_id["alt"].interval_for("M", None)
+    assert alt is not None
+    assert alt.high == 50  # one adult band for men
+    assert CATALOGUE.by_id["hgb"].interval_for(None, 40) is None  # sex-specific needs a sex

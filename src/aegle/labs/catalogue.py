@@ -133,10 +133,13 @@ class LabTest(Frozen):
         return ids
 
     def interval_for(self, sex: str | None, age: float | None) -> ReferenceInterval | None:
-        for interval in self.reference_intervals:
-            if interval.applies(sex, age):
-                return interval
-        return None
+        """The default interval for this person; with no age, only when one band fits all
+        adults of that sex (never guess between age bands)."""
+        matches = [interval for interval in self.reference_intervals if interval.applies(sex, age)]
+        if age is None:
+            same_sex = [r for r in self.reference_intervals if r.sex in ("any", sex)]
+            return matches[0] if len(same_sex) == 1 and matches else None
+        return matches[0] if matches else None
 
     def factor_from(self, unit: str) -> float | None:
         """Factor that converts a value in `unit` into this test's unit (None if unknown)."""
