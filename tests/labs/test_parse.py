@@ -237,3 +237,21 @@ def test_code_columns_and_bracketed_flags() -> None:
     assert (nhs.reference_range.low, nhs.reference_range.high) == (130, 180)
     coded = one("1  WBC  白细胞计数  6.5  10^9/L  3.5--9.5")
     assert (coded.test_id, coded.value) == ("wbc", 6.5)
+
+
+def test_sign_after_a_qualitative_result_is_part_of_it() -> None:
+    positive = one("乙肝表面抗原  阳性  (+)  阴性")
+    assert (positive.value_text, positive.flag) == ("阳性(+)", "A")
+    assert positive.reference_range is not None
+    assert positive.reference_range.expected == "negative"
+    assert one("尿蛋白  阴性 (-)  阴性").flag is None
+
+
+def test_labels_in_front_of_printed_ranges() -> None:
+    item = one("总胆固醇  5.80  ↑  mmol/L  合适水平<5.2")
+    assert item.reference_range is not None
+    assert (item.reference_range.origin, item.reference_range.high) == ("printed", 5.2)
+    rbc = one("红细胞计数 4.0 10^12/L 男:4.3-5.8")
+    assert rbc.reference_range is not None
+    assert rbc.reference_range.low == 4.3
+    assert rbc.flag == "L"

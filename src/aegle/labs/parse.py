@@ -30,6 +30,8 @@ GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
 SECTION_LABEL_MAX = 24
+SIGN_RE = re.compile(r"^\((?:\+|-|—|±)\)$")
+RANGE_LABEL_RE = re.compile(r"^[\u4e00-\u9fff]{1,6}[:：]?(?=[<>≤≥\d])")
 LAB_CODE_RE = re.compile(r"^0\d$")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
@@ -169,6 +171,14 @@ def _fill(cells: _Cells, pieces: list[str]) -> None:
             continue
         if cells.value_text is None and LAB_CODE_RE.match(piece):
             continue  # "Hemoglobin 01 13.2": a performing-lab code column, not the result
+        if (
+            cells.qualitative is not None
+            and cells.range_text is None
+            and SIGN_RE.match(piece)
+            and _qual(piece) == cells.qualitative
+        ):
+            cells.value_text = f"{cells.value_text}{piece}"  # "阳性 (+)" is one result
+            continue
         if cells.value_text is None:
             glued = GLUED_FLAG_RE.match(piece)
             if glued and _take_value(cells, glued.group(1)):
@@ -216,6 +226,8 @@ def _take_value(cells: _Cells, piece: str) -> bool:
 
 
 def _take_range(cells: _Cells, piece: str) -> bool:
+    # "合适水平<5.2", "男:4.3-5.8": a short label in front of the printed range.
+    piece = RANGE_LABEL_RE.sub("", piece, count=1)
     match = RANGE_RE.match(piece)
     if match:
         low, high = float(match.group(1)), float(match.group(2))
