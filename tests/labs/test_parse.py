@@ -255,3 +255,12 @@ def test_labels_in_front_of_printed_ranges() -> None:
     assert rbc.reference_range is not None
     assert rbc.reference_range.low == 4.3
     assert rbc.flag == "L"
+
+
+def test_sex_specific_printed_ranges_follow_the_person() -> None:
+    line = "红细胞计数 4.0 10^12/L 男:4.3-5.8 女:3.8-5.1"
+    male, female = one(line, sex="M"), one(line, sex="F")
+    assert male.reference_range is not None
+    assert female.reference_range is not None
+    assert (male.reference_range.low, male.flag) == (4.3, "L")
+    assert (female.reference_range.low, female.flag) == (3.8, None)

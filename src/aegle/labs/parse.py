@@ -102,6 +102,8 @@ class _Cells:
     range_high: float | None = None
     range_text: str | None = None
     range_expected: Qualitative | None = None
+    range_sex: str | None = None
+    person_sex: str | None = None
     extra: list[str] = field(default_factory=list)
 
 
@@ -186,7 +188,7 @@ def _fill(cells: _Cells, pieces: list[str]) -> None:
                 continue
             if _take_value(cells, piece):
                 continue
-        elif cells.range_text is None and _take_range(cells, piece):
+        elif (cells.range_text is None and _take_range(cells, piece)) or (_better_sex_range(cells, piece) and _take_range(cells, piece)):
             continue
         ucum = normalize_unit(piece)
         if ucum and cells.unit is None and cells.value_text is not None:
@@ -225,8 +227,25 @@ def _take_value(cells: _Cells, piece: str) -> bool:
     return False
 
 
+def _range_sex(piece: str) -> str | None:
+    label = RANGE_LABEL_RE.match(piece)
+    if label is None:
+        return None
+    return _sex_code(label.group(0).rstrip(":："))
+
+
+def _better_sex_range(cells: _Cells, piece: str) -> bool:
+    """ "男:4.3-5.8 女:3.8-5.1": replace the first range when the next one is this person's."""
+    return (
+        cells.person_sex is not None
+        and cells.range_sex != cells.person_sex
+        and _range_sex(piece) == cells.person_sex
+    )
+
+
 def _take_range(cells: _Cells, piece: str) -> bool:
     # "合适水平<5.2", "男:4.3-5.8": a short label in front of the printed range.
+    cells.range_sex = _range_sex(piece)
     piece = RANGE_LABEL_RE.sub("", piece, count=1)
     match = RANGE_RE.match(piece)
     if match:
@@ -389,7 +408,7 @@ class ReportParser:
         for row in self._rows(line, number):
             if len(row.name) > 60:
                 continue
-            cells = _Cells()
+            cells = _Cells(person_sex=_sex_code(sex))
             _fill(cells, _split_pieces(row.rest))
             if cells.value_text is None:
                 continue
