@@ -17,9 +17,13 @@ from typing import Annotated, Any
 import typer
 
 from aegle.bootstrap import Platform
+from aegle.cli.vitals import system_time_zone
 from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
+from aegle.importers import csvtools
+from aegle.importers.cgm_csv import MANIFEST as CGM
+from aegle.importers.cgm_csv import parse_cgm_csv
 from aegle.importers.fhir import MANIFEST as FHIR
 from aegle.importers.fhir import parse_bundle
 from aegle.importers.model import Manifest, ParsedFile
@@ -45,6 +49,14 @@ PersonOpt = Annotated[
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Parse and report; store nothing.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+TzOpt = Annotated[
+    str | None,
+    typer.Option("--tz", help="IANA time zone of the device's clock (default: this machine's)."),
+]
+DateOrderOpt = Annotated[
+    str,
+    typer.Option("--date-order", help="auto, ymd, dmy or mdy (for exports with numeric dates)."),
+]
 
 
 @app.callback()
@@ -190,6 +202,46 @@ def fhir(
 ) -> None:
     """A FHIR R4 bundle: Observations (vital signs, labs), Conditions, MedicationRequests."""
     _parsed_file(file, person, dry_run, as_json, FHIR, parse_bundle)
+
+
+def _date_order(value: str) -> csvtools.DateOrder:
+    if value not in ("auto", "ymd", "dmy", "mdy"):
+        raise InvalidInput("--date-order must be auto, ymd, dmy or mdy")
+    return value  # type: ignore[return-value]
+
+
+@app.command("cgm")
+def cgm(
+    file: FileArg,
+    person: PersonOpt = None,
+    tz: TzOpt = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="mg/dL or mmol/L when the header doesn't say."),
+    ] = None,
+    date_order: DateOrderOpt = "auto",
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="The subject id to take (generic files).")
+    ] = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A CGM export: Dexcom Clarity, LibreView, or a generic id,time,glucose table."""
+    zone = tz or system_time_zone()
+
+    def parse(content: bytes) -> ParsedFile:
+        if unit not in (None, "mg/dL", "mmol/L"):
+            raise InvalidInput("--unit must be mg/dL or mmol/L")
+        _, parsed = parse_cgm_csv(
+            content,
+            zone,
+            unit=unit,  # type: ignore[arg-type]
+            date_order=_date_order(date_order),
+            subject=subject,
+        )
+        return parsed
+
+    _parsed_file(file, person, dry_run, as_json, CGM, parse)
 
 
 def main() -> None:

@@ -76,3 +76,35 @@ def test_store_needs_consent_then_is_idempotent(platform: Platform, env: dict[st
 def test_unknown_person_is_an_error(platform: Platform, env: dict[str, str]) -> None:
     result = runner.invoke(app, ["fhir", "--person", "ghost", str(BUNDLE)], env=env)
     assert result.exit_code == 1
+
+
+CGM = Path(__file__).resolve().parents[1] / "cgm_csv" / "dexcom_clarity_mgdl.csv"
+
+
+def test_cgm_import_stores_readings_with_quarantine_report(
+    platform: Platform, env: dict[str, str]
+) -> None:
+    _register(platform, "lin", consent="cgm_csv")
+    args = ["cgm", "--person", "lin", "--tz", "Asia/Shanghai", "--json", str(CGM)]
+    first = runner.invoke(app, args, env=env)
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["observations_added"] == 4
+    assert len(summary["quarantined"]) == 3
+    again = json.loads(runner.invoke(app, args, env=env).stdout)
+    assert (again["observations_added"], again["duplicates"]) == (0, 4)
+
+
+def test_cgm_with_another_sources_consent_is_refused(
+    platform: Platform, env: dict[str, str]
+) -> None:
+    _register(platform, "kai", consent="fhir")
+    result = runner.invoke(app, ["cgm", "--person", "kai", "--tz", "UTC", str(CGM)], env=env)
+    assert result.exit_code == 1
+    assert "cgm_csv" in result.output
+
+
+def test_cgm_bad_options_are_errors() -> None:
+    result = runner.invoke(app, ["cgm", "--dry-run", "--unit", "g/L", "--tz", "UTC", str(CGM)])
+    assert result.exit_code == 1
+    assert "--unit" in result.output
