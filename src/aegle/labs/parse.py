@@ -188,7 +188,9 @@ def _fill(cells: _Cells, pieces: list[str]) -> None:
                 continue
             if _take_value(cells, piece):
                 continue
-        elif (cells.range_text is None and _take_range(cells, piece)) or (_better_sex_range(cells, piece) and _take_range(cells, piece)):
+        elif (cells.range_text is None and _take_range(cells, piece)) or (
+            _better_sex_range(cells, piece) and _take_range(cells, piece)
+        ):
             continue
         ucum = normalize_unit(piece)
         if ucum and cells.unit is None and cells.value_text is not None:
