@@ -22,6 +22,8 @@ from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
 from aegle.importers import csvtools
+from aegle.importers.bp_csv import MANIFEST as BP
+from aegle.importers.bp_csv import parse_bp_csv
 from aegle.importers.cgm_csv import MANIFEST as CGM
 from aegle.importers.cgm_csv import parse_cgm_csv
 from aegle.importers.fhir import MANIFEST as FHIR
@@ -242,6 +244,27 @@ def cgm(
         return parsed
 
     _parsed_file(file, person, dry_run, as_json, CGM, parse)
+
+
+@app.command("bp")
+def bp(
+    file: FileArg,
+    person: PersonOpt = None,
+    tz: TzOpt = None,
+    date_order: DateOrderOpt = "auto",
+    device: Annotated[
+        str, typer.Option("--device", help="Device name when the file has none.")
+    ] = "",
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A blood-pressure monitor export (OMRON connect style or time,systolic,diastolic)."""
+    zone = tz or system_time_zone()
+
+    def parse(content: bytes) -> ParsedFile:
+        return parse_bp_csv(content, zone, date_order=_date_order(date_order), device=device)
+
+    _parsed_file(file, person, dry_run, as_json, BP, parse)
 
 
 def main() -> None:

@@ -108,3 +108,12 @@ def test_cgm_bad_options_are_errors() -> None:
     result = runner.invoke(app, ["cgm", "--dry-run", "--unit", "g/L", "--tz", "UTC", str(CGM)])
     assert result.exit_code == 1
     assert "--unit" in result.output
+
+
+def test_bp_import(platform: Platform, env: dict[str, str]) -> None:
+    _register(platform, "bo", consent="bp_csv")
+    omron = Path(__file__).resolve().parents[1] / "bp_csv" / "omron_connect.csv"
+    args = ["bp", "--person", "bo", "--tz", "Asia/Shanghai", "--json", str(omron)]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["observations_added"] == 11
