@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -21,7 +22,6 @@ from aegle.services.actor import Actor
 from aegle.store.tables import AuditEvent, AuditHead, Base
 
 GENESIS = "0" * 64
-_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns)
 # Built once: statement construction and cache keys are most of the ORM's per-call cost.
 _HEADS: Table = Base.metadata.tables["audit_head"]
 _HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1)
@@ -35,20 +35,25 @@ _ADVANCE = (
 _PG_AUDIT_LOCK = 0x4AE61E  # advisory lock id serialising appends across workers
 
 
-def event_hash(event: AuditEvent) -> str:
-    payload = {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "resource_type": event.resource_type,
-        "resource_id": event.resource_id,
-        "person_id": event.person_id,
-        "origin": event.origin,
-        "outcome": event.outcome,
-        "prev_hash": event.prev_hash,
-    }
+_HASHED = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "resource_type",
+    "resource_id",
+    "person_id",
+    "origin",
+    "outcome",
+    "prev_hash",
+)
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of the row's content and the previous row's hash."""
+    payload = {name: event[name] for name in _HASHED}
+    payload["at"] = payload["at"].isoformat()
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -70,7 +75,7 @@ class AuditLog:
         resource_id: str | None = None,
         person_id: str | None = None,
         outcome: str = "allowed",
-    ) -> AuditEvent:
+    ) -> None:
         if outcome == "denied":
             self.denials.append(
                 {
@@ -87,28 +92,27 @@ class AuditLog:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
         # Core statements, not the ORM unit of work: this runs on every health-data access.
         conn = session.connection()  # Core on the session's transaction, no ORM overhead
-        head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+        head = conn.execute(_HEAD).first()
         seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
-        event = AuditEvent(
-            seq=seq,
-            at=self._clock.now().astimezone(UTC),
-            actor_id=actor.user_id,
-            actor_role=actor.role_name,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            person_id=person_id,
-            origin=actor.origin[:128],
-            outcome=outcome,
-            prev_hash=prev_hash,
-        )
-        event.hash = event_hash(event)
-        conn.execute(_INSERT_EVENT, {c: getattr(event, c) for c in _COLUMNS})
+        event: dict[str, Any] = {
+            "seq": seq,
+            "at": self._clock.now().astimezone(UTC),
+            "actor_id": actor.user_id,
+            "actor_role": actor.role_name,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "person_id": person_id,
+            "origin": actor.origin[:128],
+            "outcome": outcome,
+            "prev_hash": prev_hash,
+        }
+        event["hash"] = event_hash(event)
+        conn.execute(_INSERT_EVENT, event)
         if head is None:
-            conn.execute(insert(AuditHead), {"id": 1, "seq": seq, "hash": event.hash})
+            conn.execute(insert(_HEADS), {"id": 1, "seq": seq, "hash": event["hash"]})
         else:
-            conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event.hash})
-        return event
+            conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event["hash"]})
 
     def replay(self, denials: list[dict[str, Any]]) -> None:
         for denial in denials:
@@ -136,7 +140,7 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"rows {expected_seq}..{event.seq - 1} are missing")
         if event.prev_hash != expected_prev:
             report.problems.append(f"row {event.seq} does not link to the row before it")
-        if event_hash(event) != event.hash:
+        if event_hash({name: getattr(event, name) for name in _HASHED}) != event.hash:
             report.problems.append(f"row {event.seq} was modified")
         expected_prev, expected_seq = event.hash, event.seq + 1
     head = session.get(AuditHead, 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -16,10 +18,9 @@ from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate, PersonScope, Purpose
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
-from aegle.store.tables import Base, Conversation, Message
+from aegle.store.tables import Base, Conversation
 
 HISTORY_TURNS = 10
-_MESSAGE_COLUMNS = tuple(column.name for column in Message.__table__.columns)
 # Built once: statement construction and cache keys are most of the per-call cost.
 _CONVERSATIONS: Table = Base.metadata.tables["conversations"]
 _MESSAGES: Table = Base.metadata.tables["messages"]
@@ -40,6 +41,25 @@ _TOUCH = (
         title=func.coalesce(func.nullif(_CONVERSATIONS.c.title, ""), bindparam("first_title")),
     )
 )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """A stored message as the services hand it out (never a live table row)."""
+
+    id: str
+    conversation_id: str
+    person_id: str
+    seq: int
+    role: str
+    text: str
+    lang: str
+    intent: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 class Responder(Protocol):
@@ -91,7 +111,7 @@ class Conversations:
             actor, person_id, purpose, resource_type="conversation", resource_id=conversation_id
         )
 
-    def get(self, actor: Actor, conversation_id: str) -> tuple[Conversation, list[Message]]:
+    def get(self, actor: Actor, conversation_id: str) -> tuple[Conversation, list[MessageRecord]]:
         scope = self._open(actor, conversation_id, "read")
         conversation = scope.session.get(Conversation, conversation_id)
         if conversation is None:
@@ -99,17 +119,16 @@ class Conversations:
         return conversation, self.messages(scope, conversation.id)
 
     @staticmethod
-    def messages(scope: PersonScope, conversation_id: str) -> list[Message]:
-        return list(
-            scope.session.scalars(
-                select(Message)
-                .where(
-                    Message.person_id == scope.person_id,
-                    Message.conversation_id == conversation_id,
-                )
-                .order_by(Message.seq)
+    def messages(scope: PersonScope, conversation_id: str) -> list[MessageRecord]:
+        rows = scope.session.connection().execute(
+            select(_MESSAGES)
+            .where(
+                _MESSAGES.c.person_id == scope.person_id,
+                _MESSAGES.c.conversation_id == conversation_id,
             )
+            .order_by(_MESSAGES.c.seq)
         )
+        return [MessageRecord(**row._asdict()) for row in rows]
 
     def list_for(self, actor: Actor, person_id: str) -> list[Conversation]:
         scope = self._gate.open(actor, person_id, "read", resource_type="conversation")
@@ -123,7 +142,7 @@ class Conversations:
 
     def post(
         self, actor: Actor, conversation_id: str, *, text: str, locale: LocaleCode
-    ) -> tuple[Message, Message, Reply]:
+    ) -> tuple[MessageRecord, MessageRecord, Reply]:
         text = clean_user_text(text)
         if not text:
             raise InvalidInput(N_("The message is empty"))
@@ -139,15 +158,17 @@ class Conversations:
         reply = self._responder().turn(TurnContext(text=text, locale=locale, history=history))
         now = self._clock.now()
         seq = recent[0].seq + 1 if recent else 1
-        common = {
+        common: dict[str, Any] = {
             "conversation_id": conversation_id,
             "person_id": scope.person_id,
             "lang": locale,
             "intent": reply.intent,
             "created_at": now,
         }
-        user_message = Message(id=new_id(), seq=seq, role="user", text=text, payload={}, **common)
-        reply_message = Message(
+        user_message = MessageRecord(
+            id=new_id(), seq=seq, role="user", text=text, payload={}, **common
+        )
+        reply_message = MessageRecord(
             id=new_id(),
             seq=seq + 1,
             role="assistant",
@@ -157,7 +178,7 @@ class Conversations:
         )
         conn.execute(
             _INSERT_MESSAGE,
-            [{c: getattr(m, c) for c in _MESSAGE_COLUMNS} for m in (user_message, reply_message)],
+            [user_message.row(), reply_message.row()],
         )
         conn.execute(_TOUCH, {"cid": conversation_id, "now": now, "first_title": text[:60]})
         return user_message, reply_message, reply

@@ -13,7 +13,8 @@ from aegle.core.i18n import N_
 from aegle.core.types import TriageLevel
 
 if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
-    from aegle.store.tables import Conversation, Message
+    from aegle.services.conversations import MessageRecord
+    from aegle.store.tables import Conversation
 
 LEVEL_LABELS: dict[TriageLevel, str] = {
     TriageLevel.EMERGENCY_AMBULANCE: N_("Call an ambulance now"),
@@ -86,7 +87,7 @@ class MessageView:
     actions: list[ActionView] = field(default_factory=list)
 
     @classmethod
-    def of(cls, message: Message) -> MessageView:
+    def of(cls, message: MessageRecord) -> MessageView:
         payload: dict[str, Any] = message.payload or {}
         return cls(
             id=message.id,

@@ -14,7 +14,8 @@ from aegle.api.schemas import (
     ReplyOut,
 )
 from aegle.core.types import normalize_locale
-from aegle.store.tables import Conversation, Message
+from aegle.services.conversations import MessageRecord
+from aegle.store.tables import Conversation
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -29,7 +30,7 @@ def summary(conversation: Conversation) -> ConversationSummary:
     )
 
 
-def message_public(message: Message) -> MessagePublic:
+def message_public(message: MessageRecord) -> MessagePublic:
     payload = message.payload or {}
     return MessagePublic(
         id=message.id,
