@@ -264,3 +264,10 @@ def test_sex_specific_printed_ranges_follow_the_person() -> None:
     assert female.reference_range is not None
     assert (male.reference_range.low, male.flag) == (4.3, "L")
     assert (female.reference_range.low, female.flag) == (3.8, None)
+
+
+def test_page_numbers_are_not_ages_and_dashes_are_not_results() -> None:
+    report = parse_text("Page 2 of 3\nHemoglobin 13.5 g/dL 12.0-16.0\nHbA1c  -  %  4.0-6.0\n")
+    assert report.age is None
+    assert [i.test_id for i in report.items] == ["hgb"]
+    assert one("尿蛋白  -  阴性").qualitative == "negative"

@@ -75,8 +75,11 @@ _QUAL: dict[str, Qualitative] = {
 }
 GRADE_RE = re.compile(r"^(?:阳性)?\(?([1-4]\+|\+{1,4})\)?$")
 
-SEX_RE = re.compile(r"(?:性\s*别|sex|gender)\s*[:：]?\s*(男|女|male|female|m|f)\b", re.IGNORECASE)
-AGE_RE = re.compile(r"(?:年\s*龄|age)\s*[:：]?\s*(\d{1,3})\s*(岁|月|天|y|years?|months?)?", re.I)
+SEX_RE = re.compile(
+    r"(?:性\s*别|\bsex|\bgender)\s*[:：]?\s*(男|女|male|female|m|f)\b", re.IGNORECASE
+)
+# "\b" keeps "Page 2 of 3" from reading as an age of 2.
+AGE_RE = re.compile(r"(?:年\s*龄|\bage)\s*[:：]?\s*(\d{1,3})\s*(岁|月|天|y|years?|months?)?", re.I)
 
 
 @dataclass
@@ -424,6 +427,8 @@ class ReportParser:
         else:
             return None
         test = _choose(row.tests, cells)
+        if test is not None and test.kind == "quantitative" and cells.value_text in ("-", "—"):
+            return None  # a dash in a numeric column means "not measured", not "negative"
         return build_item(row.name, test, cells, number, _sex_code(sex), age)
 
 
