@@ -34,6 +34,49 @@ _BARE_CONTRACTION = re.compile(
     r"(?<![a-z])(can|don|doesn|didn|isn|wasn|won|couldn|wouldn|haven|hasn|aren|weren)t(?![a-z])"
 )
 _BARE_I = re.compile(r"(?<![a-z])i(m|ve)(?![a-z])")
+# Misspellings seen in real red-flag messages, mapped to the word the patterns expect. Only
+# tokens that are not themselves English words, so no correct text is ever changed.
+_TYPOS = {
+    "wnat": "want",
+    "wnt": "want",
+    "chets": "chest",
+    "chesst": "chest",
+    "cheast": "chest",
+    "alot": "a lot",
+    "strok": "stroke",
+    "sucide": "suicide",
+    "suicde": "suicide",
+    "suiside": "suicide",
+    "sucidal": "suicidal",
+    "suicidle": "suicidal",
+    "unconcious": "unconscious",
+    "unconsious": "unconscious",
+    "siezure": "seizure",
+    "seizuer": "seizure",
+    "seazure": "seizure",
+    "breating": "breathing",
+    "brething": "breathing",
+    "breahting": "breathing",
+    "bleading": "bleeding",
+    "bleedin": "bleeding",
+    "overdoes": "overdose",
+    "myslef": "myself",
+    "mysef": "myself",
+    "kil": "kill",
+    "pils": "pills",
+    "preganant": "pregnant",
+    "pregant": "pregnant",
+    "pregnat": "pregnant",
+    "diabetc": "diabetic",
+    "vomitting": "vomiting",
+    "swollowed": "swallowed",
+    "swalowed": "swallowed",
+    "collasped": "collapsed",
+    "colapsed": "collapsed",
+}
+_TYPO = re.compile(
+    r"(?<![a-z'])(" + "|".join(sorted(_TYPOS, key=len, reverse=True)) + r")(?![a-z'])"
+)
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
 
@@ -54,4 +97,5 @@ def normalize(text: str) -> str:
     folded = _SPACES.sub(" ", folded)
     folded = _BARE_CONTRACTION.sub(r"\1't", folded)
     folded = _BARE_I.sub(r"i'\1", folded)
+    folded = _TYPO.sub(lambda m: _TYPOS[m.group(1)], folded)
     return _SPACE_BETWEEN_CJK.sub("", folded).strip()
