@@ -271,3 +271,10 @@ def test_page_numbers_are_not_ages_and_dashes_are_not_results() -> None:
     assert report.age is None
     assert [i.test_id for i in report.items] == ["hgb"]
     assert one("尿蛋白  -  阴性").qualitative == "negative"
+
+
+def test_signed_values_and_ranges() -> None:
+    item = one("BE  -4.5  mmol/L  -3~+3")
+    assert (item.test_id, item.value, item.flag) == ("bg_be", -4.5, "L")
+    assert item.reference_range is not None
+    assert (item.reference_range.low, item.reference_range.high) == (-3, 3)

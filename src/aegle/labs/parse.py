@@ -21,9 +21,10 @@ from aegle.labs.units import normalize_unit
 
 _NUM = r"\d+(?:\.\d+)?"
 _SEP = r"(?:--|-|~|～|—|–|―|至|to)"
-RANGE_RE = re.compile(rf"^[\[(]?\s*({_NUM})\s*{_SEP}\s*({_NUM})\s*[\])]?$")
+# Signed bounds for base excess and the like: "-3~+3".
+RANGE_RE = re.compile(rf"^[\[(]?\s*([-+]?{_NUM})\s*{_SEP}\s*([-+]?{_NUM})\s*[\])]?$")
 ONE_SIDED_RE = re.compile(rf"^[\[(]?\s*(<=|>=|≤|≥|<|>|小于|大于|低于|高于)\s*({_NUM})\s*[\])]?$")
-VALUE_RE = re.compile(rf"^(<=|>=|≤|≥|<|>)?\s*({_NUM})$")
+VALUE_RE = re.compile(rf"^(<=|>=|≤|≥|<|>)?\s*([-+]?{_NUM})$")
 SCI_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*[eE]\s*\+?(\d{1,2})(/[lL]|/[uμµ][lL])?$")
 GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|↓|HH|LL|H|L|\*)$")
 GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d.\s]).*)$")
@@ -621,13 +622,23 @@ def _resolve_context(
             ]
             if unit_ok and current.panel != dominant and item.qualitative is None:
                 test = unit_ok[0]
+                ref = (
+                    item.reference_range
+                    if item.reference_range and item.reference_range.origin == "printed"
+                    else default_range(test, item.ucum, sex, age)
+                )
+                cells = _Cells(
+                    value=item.value,
+                    comparator=item.comparator,
+                    qualitative=item.qualitative,
+                    flag=item.printed_flag,
+                )
                 item = item.model_copy(
                     update={
                         "test_id": test.id,
                         "loinc": test.loinc[0],
-                        "reference_range": item.reference_range
-                        if item.reference_range and item.reference_range.origin == "printed"
-                        else default_range(test, item.ucum, sex, age),
+                        "reference_range": ref,
+                        "flag": compute_flag(cells, ref, test),
                     }
                 )
         resolved.append(item)
