@@ -26,7 +26,8 @@ LEVEL_BAR = {
 }
 AMBULANCE_AS_EMERGENCY_BAR = 0.08
 DEPT_WEIGHTS = (1.0, 0.45, 0.25)
-HINT_WEIGHT = 0.15
+CHILD_AGE = 14
+CHILD_KEEPS = ("04", "10", "11", "12", "13", "14", "15", "20", "05")
 
 _TEXT = {
     "possible": {"zh": "可能是{name}（{p}%）", "en": "Possible {name} ({p}%)"},
@@ -154,9 +155,20 @@ def departments(iv: Interview, shown: list[Shown], level: TriageLevel) -> list[d
             words = hint.zh + hint.en
             hits = sum(1 for w in words if w.lower() in text)
             if hits:
-                score[hint.department] = score.get(hint.department, 0.0) + HINT_WEIGHT * hits
-    if level.rank <= TriageLevel.EMERGENCY.rank:
-        score["20"] = max(score.values(), default=0.0) + 1.0
+                score[hint.department] = score.get(hint.department, 0.0) + hint.weight * hits
+    if _is_child(iv) and score:
+        # Children see paediatrics for medical problems; surgical, ENT, eye, skin and teeth
+        # problems keep their specialty (paediatric surgery is 08, not routed here).
+        best = max(score, key=lambda c: (score[c], c))
+        if not best.startswith(CHILD_KEEPS):
+            score["07"] = score[best] + 0.5
+    # An ambulance case goes to the emergency department; for an "emergency" case the triage
+    # level already says "go now", so the specialty leads and 急诊 follows.
+    top = max(score.values(), default=0.0)
+    if level == TriageLevel.EMERGENCY_AMBULANCE:
+        score["20"] = top + 1.0
+    elif level == TriageLevel.EMERGENCY:
+        score["20"] = top * 0.999 if score else 1.0
     else:
         score.pop("20", None)
     ranked = sorted(score, key=lambda c: (-score[c], c))[:3]
@@ -165,6 +177,11 @@ def departments(iv: Interview, shown: list[Shown], level: TriageLevel) -> list[d
         d = kb.departments[code]
         out.append({"code": code, "name": d.name.zh, "name_en": d.name.en})
     return out
+
+
+def _is_child(iv: Interview) -> bool:
+    """By age only: words such as 宝宝 often come from parents asking about themselves."""
+    return iv.age is not None and iv.age < CHILD_AGE
 
 
 def build_result(iv: Interview) -> dict[str, Any]:

@@ -168,6 +168,8 @@ class DepartmentHint(Frozen):
     department: str
     zh: list[str] = Field(default_factory=list)
     en: list[str] = Field(default_factory=list)
+    # Words that name the department's own field (中医, 整形) weigh more than symptom words.
+    weight: float = Field(default=0.15, gt=0, le=2)
 
 
 class Likelihoods(Frozen):
