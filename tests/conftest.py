@@ -16,7 +16,7 @@ from aegle.core.clock import FrozenClock
 from aegle.settings import Settings, load_settings
 from aegle.store.db import Database, create_db_engine
 from aegle.store.migrate import upgrade
-from aegle.store.tables import Base
+from aegle.store.schema import metadata
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
@@ -51,7 +51,7 @@ def database_url(tmp_path: Path, _postgres_schema: str | None) -> str:
     if _postgres_schema is None:
         return f"sqlite:///{tmp_path / 'aegle.db'}"
     engine = create_db_engine(_postgres_schema)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(table.name for table in metadata.sorted_tables)
     with engine.begin() as conn:
         # TRUNCATE skips row triggers, so the append-only audit table can be reset too.
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -9,7 +9,8 @@ from aegle.assistant.model import Reply, TurnContext
 from aegle.bootstrap import Platform
 from aegle.core.types import Role
 from aegle.services.actor import Actor
-from aegle.store.tables import AuditEvent, Base, User
+from aegle.store.schema import metadata
+from aegle.store.tables import AuditEvent, User
 
 
 class EchoResponder:
@@ -69,7 +70,7 @@ def test_erase_removes_every_row_of_the_person(platform: Platform) -> None:
         s.privacy.erase(actor, user.id)
     with platform.unit_of_work() as s:
         session = s.gate.session
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             if table.name in {"audit_events", "audit_head"}:
                 continue
             columns = ("id",) if table.name == "users" else ("person_id", "user_id", "patient_id")
@@ -87,7 +88,7 @@ def test_erase_removes_every_row_of_the_person(platform: Platform) -> None:
 
 def test_every_person_reference_cascades_on_erase() -> None:
     """A new table holding a person's data must reference users.id with ON DELETE CASCADE."""
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         for column in table.c:
             if column.name in {"person_id", "user_id", "patient_id", "doctor_id"}:
                 if table.name == "audit_events":

@@ -193,3 +193,19 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class InterviewRecord(Base):
+    """A consultation interview. The transcript holds the client's protocol messages; the
+    engine is deterministic, so replaying them rebuilds the interview exactly."""
+
+    __tablename__ = "interviews"
+
+    id: Mapped[str] = _id()
+    person_id: Mapped[str] = _user_fk()
+    lang: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # active | finished
+    transcript: Mapped[list[Any]] = mapped_column(JSON)
+    last_output: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

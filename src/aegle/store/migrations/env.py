@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from aegle.store.db import create_db_engine
-from aegle.store.tables import Base
+from aegle.store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:
