@@ -11,6 +11,7 @@ from functools import cached_property
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
+from aegle.clinic.protocol import Session as InterviewSession
 from aegle.core.clock import SystemClock
 from aegle.core.ports import Clock
 from aegle.services.access import AccessGate
@@ -18,6 +19,7 @@ from aegle.services.accounts import Accounts, make_password_hasher
 from aegle.services.audit import AuditLog
 from aegle.services.consent import Consents
 from aegle.services.conversations import Conversations, Responder
+from aegle.services.interviews import Interviews, SessionCache
 from aegle.services.privacy import Privacy
 from aegle.settings import Settings, load_settings
 from aegle.store import migrate
@@ -34,6 +36,7 @@ class Services:
     conversations: Conversations
     consents: Consents
     privacy: Privacy
+    interviews: Interviews
 
 
 class Platform:
@@ -73,6 +76,16 @@ class Platform:
 
         return build_default_assistant()
 
+    @cached_property
+    def interview_sessions(self) -> SessionCache:
+        return SessionCache()
+
+    def new_interview_session(self) -> InterviewSession:
+        # Imported here: compiling the clinic knowledge is start-up work, done once, lazily.
+        from aegle.clinic.model import default_model
+
+        return InterviewSession(model=default_model())
+
     def upgrade_database(self) -> None:
         migrate.upgrade(self.database)
 
@@ -101,6 +114,9 @@ class Platform:
             ),
             consents=Consents(self.clock),
             privacy=Privacy(gate, self.clock),
+            interviews=Interviews(
+                gate, self.clock, self.new_interview_session, self.interview_sessions
+            ),
         )
 
     def close(self) -> None:

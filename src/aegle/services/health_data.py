@@ -22,6 +22,8 @@ from aegle.importers.model import (
     Manifest,
     MedicationRecord,
     ObservationRecord,
+    ObservationRow,
+    ObservationStream,
     ParsedFile,
     Quarantined,
 )
@@ -52,6 +54,7 @@ class ImportResult:
     observations_offered: int = 0
     conditions_added: int = 0
     medications_added: int = 0
+    skipped: int = 0  # older than the previous import's cursor (incremental sources)
     quarantined: list[Quarantined] = field(default_factory=list)
 
     @property
@@ -66,6 +69,7 @@ class ImportResult:
             "duplicates": self.duplicates,
             "conditions_added": self.conditions_added,
             "medications_added": self.medications_added,
+            "skipped_as_already_imported": self.skipped,
             "quarantined": [{"where": q.where, "reason": q.reason} for q in self.quarantined],
         }
 
@@ -193,6 +197,7 @@ class HealthData:
         record.quarantined = len(result.quarantined)
         record.cursor = cursor
         record.detail = {
+            "skipped": result.skipped,
             "conditions_added": result.conditions_added,
             "medications_added": result.medications_added,
             "quarantined": [{"where": q.where, "reason": q.reason} for q in result.quarantined][
@@ -265,6 +270,57 @@ class HealthData:
             "source": record.source,
             "import_id": record.id,
         }
+
+    def import_stream(
+        self,
+        actor: Actor,
+        person_id: str,
+        manifest: Manifest,
+        stream: ObservationStream,
+        *,
+        file_name: str = "",
+    ) -> ImportResult:
+        """Store a streamed source in one pass, resuming after the previous import's cursor.
+
+        The whole import is one transaction: a file that turns out to be malformed halfway
+        leaves nothing behind.
+        """
+        scope, record = self.begin_import(actor, person_id, manifest, file_name=file_name)
+        since = self.last_cursor(scope, manifest.id)
+        result = ImportResult(import_id=record.id, source=manifest.id)
+        added, offered = health.bulk_insert(
+            scope.session, OBSERVATIONS, self._stream_rows(scope, record, stream.rows(since))
+        )
+        result.observations_added, result.observations_offered = added, offered
+        result.quarantined.extend(stream.quarantined)
+        result.skipped = stream.skipped
+        return self.finish_import(scope, record, result, cursor=stream.cursor or since)
+
+    def _stream_rows(
+        self, scope: PersonScope, record: HealthImport, rows: Iterable[ObservationRow]
+    ) -> Iterator[dict[str, Any]]:
+        devices: dict[str, int] = {}
+        person, import_id, source, session = (
+            scope.person_id,
+            record.id,
+            record.source,
+            scope.session,
+        )
+        for row in rows:
+            device = devices.get(row.device)
+            if device is None:
+                device = devices[row.device] = health.device_id(session, person, source, row.device)
+            yield {
+                "person_id": person,
+                "code": row.code,
+                "effective_at": row.effective_at,
+                "device_id": device,
+                "utc_offset_min": row.utc_offset_min,
+                "effective_end": row.effective_end,
+                "value": row.value,
+                "unit": row.unit,
+                "import_id": import_id,
+            }
 
     def last_cursor(self, scope: PersonScope, source: str) -> str | None:
         """The cursor the newest finished import of `source` left (incremental sources)."""

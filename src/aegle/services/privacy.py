@@ -17,7 +17,15 @@ from sqlalchemy import delete, select
 from aegle.core.ports import Clock
 from aegle.services.access import AccessGate, PersonScope
 from aegle.services.actor import Actor
-from aegle.store.tables import CareGrant, Consent, Conversation, LoginAttempt, Message, User
+from aegle.store.tables import (
+    CareGrant,
+    Consent,
+    Conversation,
+    InterviewRecord,
+    LoginAttempt,
+    Message,
+    User,
+)
 
 AEGLE_SYSTEM = "urn:aegle"
 Resource = dict[str, Any]
@@ -151,11 +159,47 @@ class ConversationSection:
                 }
 
 
+class InterviewSection:
+    """Each consultation interview as a QuestionnaireResponse: the opening, every answer as the
+    client sent it, and the engine's latest message (the result once finished)."""
+
+    def resources(self, scope: PersonScope) -> Iterable[Resource]:
+        records = scope.session.scalars(
+            select(InterviewRecord).where(InterviewRecord.person_id == scope.person_id)
+        )
+        for record in records:
+            items = [
+                {
+                    "linkId": f"message-{index}",
+                    "text": str(message.get("type", "message")),
+                    "answer": [{"valueString": json.dumps(message, ensure_ascii=False)}],
+                }
+                for index, message in enumerate(record.transcript)
+            ]
+            items.append(
+                {
+                    "linkId": "engine-latest",
+                    "text": str(record.last_output.get("type", "")),
+                    "answer": [{"valueString": json.dumps(record.last_output, ensure_ascii=False)}],
+                }
+            )
+            yield {
+                "resourceType": "QuestionnaireResponse",
+                "id": record.id,
+                "status": "completed" if record.status == "finished" else "in-progress",
+                "subject": _ref(scope.person_id),
+                "authored": record.updated_at.isoformat(),
+                "language": record.lang,
+                "item": items,
+            }
+
+
 DEFAULT_SECTIONS: tuple[ExportSection, ...] = (
     AccountSection(),
     ConsentSection(),
     CareGrantSection(),
     ConversationSection(),
+    InterviewSection(),
 )
 
 

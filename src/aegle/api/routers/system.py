@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
 from aegle import __version__
 from aegle.api.deps import PlatformDep
 from aegle.api.schemas import HealthPublic
