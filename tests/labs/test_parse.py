@@ -278,3 +278,8 @@ def test_signed_values_and_ranges() -> None:
     assert (item.test_id, item.value, item.flag) == ("bg_be", -4.5, "L")
     assert item.reference_range is not None
     assert (item.reference_range.low, item.reference_range.high) == (-3, 3)
+
+
+def test_signs_attached_to_names() -> None:
+    assert one("Cl-  0  mmol/L  0-0.1").name == "Cl-"
+    assert one("K+ 4.1 mmol/L 3.5-5.3").test_id == "k"

@@ -37,6 +37,7 @@ LAB_CODE_RE = re.compile(r"^0\d$")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
 
+NAME_TAIL_RE = re.compile(r"^[-—‐+.*]+(?=\s|$)")
 SUFFIX_RE = re.compile(r"^\s?[(\[][^)\]\d\s]{1,16}[)\]]")
 
 FLAGS_UP = {"↑", "↑↑", "H", "HH", "高", "偏高", "high", "High", "HIGH", "*H"}
@@ -323,6 +324,10 @@ class ReportParser:
             if not candidate:
                 continue
             for end, tests in reversed(self.match_prefixes(candidate)):
+                # "Cl-", "K+": trailing signs that normalise away still belong to the name.
+                tail = NAME_TAIL_RE.match(candidate[end:])
+                if tail:
+                    end += tail.end()
                 suffix = SUFFIX_RE.match(candidate[end:])
                 if suffix:
                     end += suffix.end()
