@@ -165,13 +165,22 @@ class Negation(Frozen):
     en_post: tuple[str, ...]
     en_window: int = Field(ge=1, le=10, description="Words before the hit that are searched")
     clause_breaks: tuple[str, ...] = Field(min_length=1)
+    hypothetical_source: Source | None = None
+    zh_hypothetical: tuple[str, ...] = Field(
+        default=(),
+        description="ConText-style hypothetical cues (如果, 万一, 怎么预防) that void an emergency "
+        "term later in the same clause; crisis terms are never voided by them",
+    )
+    en_hypothetical: tuple[str, ...] = ()
+    hypothetical_zh_window: int = Field(default=12, ge=1, le=30)
+    hypothetical_en_window: int = Field(default=8, ge=1, le=15)
 
-    @field_validator("zh_cues", "zh_pseudo", "zh_post")
+    @field_validator("zh_cues", "zh_pseudo", "zh_post", "zh_hypothetical")
     @classmethod
     def _zh(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(value, "zh")
 
-    @field_validator("en_cues", "en_pseudo", "en_post", "clause_breaks")
+    @field_validator("en_cues", "en_pseudo", "en_post", "clause_breaks", "en_hypothetical")
     @classmethod
     def _en(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(value, "en")

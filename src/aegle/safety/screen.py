@@ -70,6 +70,10 @@ class _Negator:
         if en_breaks:
             parts.append(r"(?<![a-z])(?:" + "|".join(en_breaks) + r")(?![a-z])")
         self._break = re.compile("|".join(parts))
+        self._zh_hypo = _alternation(neg.zh_hypothetical, "zh") if neg.zh_hypothetical else None
+        self._en_hypo = _alternation(neg.en_hypothetical, "en") if neg.en_hypothetical else None
+        self._zh_hypo_window = neg.hypothetical_zh_window
+        self._en_hypo_window = neg.hypothetical_en_window
 
     def clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
         """The clause around a hit, looking at most _REACH characters either side (the
@@ -99,6 +103,17 @@ class _Negator:
             or self._en_post.search(after)
         )
 
+    def hypothetical(self, text: str, start: int, end: int) -> bool:
+        """A hypothetical or informational cue ("如果", "what to do if") earlier in the clause."""
+        left, _ = self.clause_bounds(text, start, end)
+        before = text[left:start]
+        if self._zh_hypo is not None and self._zh_hypo.search(before[-self._zh_hypo_window :]):
+            return True
+        if self._en_hypo is None:
+            return False
+        words = " ".join(_LATIN.findall(before)[-self._en_hypo_window :])
+        return bool(self._en_hypo.search(words))
+
     def _last_words(self, text: str) -> str:
         return " ".join(_LATIN.findall(text)[-self._en_window :])
 
@@ -122,6 +137,14 @@ class RuleSafetyScreen:
             for term in knowledge.terms
         )
         self._negator = _Negator(knowledge)
+        # Hypothetical cues only void evidence for emergencies: "what if I killed myself" and
+        # "万一他想不开" still deserve the crisis reply.
+        crisis_terms = {
+            t for r in knowledge.rules if r.category == "crisis" for g in r.groups for t in g
+        }
+        self._hypothetical_voids = frozenset(
+            t.id for t in knowledge.terms if t.id not in crisis_terms
+        )
 
     @classmethod
     def load_default(cls) -> RuleSafetyScreen:
@@ -155,6 +178,8 @@ class RuleSafetyScreen:
             if any(start < v_end and v_start < end for v_start, v_end in voided):
                 continue
             if term.negatable and self._negator.negated(text, start, end, lang):
+                continue
+            if term.id in self._hypothetical_voids and self._negator.hypothetical(text, start, end):
                 continue
             return TermHit(term.id, start, end, match.group(0))
         return None
