@@ -98,3 +98,18 @@ def test_understand_never_raises(text: str) -> None:
 def test_understand_handles_medical_word_salad(words: list[str]) -> None:
     understand("".join(words))
     understand(" ".join(words))
+
+
+def test_hedged_findings_are_marked_uncertain() -> None:
+    assert [m.uncertain for m in understand("可能有点发烧").findings] == [True]
+    assert [m.uncertain for m in understand("I have a fever").findings] == [False]
+
+
+def test_hedged_finding_moves_the_differential_less() -> None:
+    from aegle.clinic.engine import Interview
+
+    firm = Interview.start(lang="en", message="I have a fever", max_questions=0)
+    soft = Interview.start(lang="en", message="maybe a fever", max_questions=0)
+    shift_firm = abs(firm.log_post - firm.log_prior).max()
+    shift_soft = abs(soft.log_post - soft.log_prior).max()
+    assert 0 < shift_soft < shift_firm

@@ -32,6 +32,7 @@ MENTION_NEGATED_LR = 0.3
 MULTI_NEGATIVE_WEIGHT = 0.5
 COMPLAINT_WEIGHT = 1.0
 MAX_COMPLAINT_FINDINGS = 3
+HEDGED_WEIGHT = 0.5
 
 QuestionKind = Literal["boolean", "choice", "multi", "scale"]
 
@@ -89,6 +90,7 @@ class Interview:
     finished: bool = False
     questions_asked: int = 0
     ignored_codes: list[str] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -134,15 +136,17 @@ class Interview:
         self.log_post = self.log_post + COMPLAINT_WEIGHT * np.log(p)
 
     # ------------------------------------------------------------------ evidence
-    def _set_present(self, fid: str, present: bool) -> None:
+    def _set_present(self, fid: str, present: bool, weight: float = 1.0) -> None:
+        """Record a finding; `weight` < 1 for hedged statements ("可能有点发烧", "maybe")."""
         if fid in self.known:
-            if self.known[fid] == present:
+            if self.known[fid] == present and self.weights.get(fid, 1.0) >= weight:
                 return
-            # Contradiction: the later answer replaces the earlier one.
-            self._apply_presence(fid, self.known[fid], undo=True)
+            # Contradiction or firmer restatement: the later answer replaces the earlier one.
+            self._apply_presence(fid, self.known[fid], undo=True, weight=self.weights.get(fid, 1.0))
         self.known[fid] = present
+        self.weights[fid] = weight
         self.asked.add(fid)
-        self._apply_presence(fid, present)
+        self._apply_presence(fid, present, weight=weight)
         finding = self.model.kb.findings[fid]
         if present:
             # A derived finding implies its parent question was answered yes (chest pain -> pain).
@@ -159,9 +163,11 @@ class Interview:
                 self.asked.add(finding.parent)
                 self._apply_presence(finding.parent, True)
 
-    def _apply_presence(self, fid: str, present: bool, undo: bool = False) -> None:
+    def _apply_presence(
+        self, fid: str, present: bool, undo: bool = False, weight: float = 1.0
+    ) -> None:
         p = self.model.present[self.model.finding_index[fid]]
-        delta = np.log(p if present else 1.0 - p)
+        delta = weight * np.log(p if present else 1.0 - p)
         self.log_post = self.log_post - delta if undo else self.log_post + delta
 
     def _set_values(self, fid: str, codes: tuple[str, ...]) -> None:
@@ -207,6 +213,7 @@ class Interview:
 
     def _apply_understanding(self, u: Understanding) -> None:
         own: dict[str, bool] = {}
+        hedged: dict[str, bool] = {}
         complaint: list[str] = []
         kb = self.model.kb
         for m in u.findings:
@@ -217,12 +224,13 @@ class Interview:
             if m.history and not kb.findings[m.finding].history:
                 continue
             own[m.finding] = own.get(m.finding, False) or m.present
+            hedged[m.finding] = hedged.get(m.finding, True) and m.uncertain
             is_history = kb.findings[m.finding].history
             if m.complaint and m.present and not is_history and m.finding not in complaint:
                 complaint.append(m.finding)
         for fid, present in own.items():
             if fid in self.model.finding_index:
-                self._set_present(fid, present)
+                self._set_present(fid, present, HEDGED_WEIGHT if hedged.get(fid) else 1.0)
         for fid in complaint[:MAX_COMPLAINT_FINDINGS]:
             if self.known.get(fid) is True and fid != "pain":
                 self._presenting(fid)

@@ -80,6 +80,7 @@ class Mention:
     family: bool = False
     history: bool = False
     complaint: bool = False
+    uncertain: bool = False
 
 
 @dataclass
@@ -238,6 +239,23 @@ def _en_negated(text: str, start: int) -> bool:
     return between.count(",") <= 6
 
 
+_EN_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|possibly|might|may have|probably|i think|not sure if|a bit of|slight|"
+    r"mild|kind of|sort of)\b"
+)
+_ZH_HEDGE = re.compile(r"可能|好像|似乎|也许|大概|不确定|有点|有些|一点|轻微|隐约")
+
+
+def _hedged(text: str, start: int, is_zh: bool) -> bool:
+    """A hedge word earlier in the same clause ("可能有点发烧", "maybe a fever")."""
+    ends = _ZH_CLAUSE_END if is_zh else _EN_CLAUSE_END
+    clause_start = 0
+    for m in ends.finditer(text, 0, start):
+        clause_start = m.end()
+    before = text[clause_start:start]
+    return bool((_ZH_HEDGE if is_zh else _EN_HEDGE).search(before))
+
+
 def _sections(
     text: str, family: re.Pattern[str], history: re.Pattern[str] | None
 ) -> list[tuple[int, int, bool, bool]]:
@@ -394,13 +412,20 @@ def understand(text: str, lex: _Lexicon | None = None) -> Understanding:
                     break
             negated = _zh_negated(norm, m.start()) if is_zh else _en_negated(norm, m.start())
             complaint = complaint_span[0] <= m.start() < complaint_span[1]
+            uncertain = _hedged(norm, m.start(), is_zh)
             for key in keys:
                 kind, _, ident = key.partition(":")
                 if (key, m.start()) in seen:
                     continue
                 seen.add((key, m.start()))
                 mention = Mention(
-                    ident, not negated, term, family=fam, history=hist, complaint=complaint
+                    ident,
+                    not negated,
+                    term,
+                    family=fam,
+                    history=hist,
+                    complaint=complaint,
+                    uncertain=uncertain,
                 )
                 (u.findings if kind == "f" else u.conditions).append(mention)
     return u
