@@ -22,6 +22,8 @@ from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
 from aegle.importers import csvtools
+from aegle.importers.apple_health import MANIFEST as APPLE_HEALTH
+from aegle.importers.apple_health import AppleHealthExport
 from aegle.importers.bp_csv import MANIFEST as BP
 from aegle.importers.bp_csv import parse_bp_csv
 from aegle.importers.cgm_csv import MANIFEST as CGM
@@ -265,6 +267,38 @@ def bp(
         return parse_bp_csv(content, zone, date_order=_date_order(date_order), device=device)
 
     _parsed_file(file, person, dry_run, as_json, BP, parse)
+
+
+@app.command("apple-health")
+def apple_health(
+    file: FileArg,
+    person: Annotated[str, typer.Option("--person", help="Username whose data this is.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """An Apple Health export.zip or export.xml, streamed; re-imports add only what is new."""
+    export = AppleHealthExport(file)
+    try:
+        result, seconds = _store(
+            person,
+            APPLE_HEALTH,
+            file,
+            lambda health, actor, person_id: health.import_stream(
+                actor, person_id, APPLE_HEALTH, export, file_name=file.name
+            ),
+        )
+    except AegleError as error:
+        _fail(error)
+        return
+    if as_json:
+        _report(result, seconds, as_json=True)
+        return
+    rate = export.read / seconds if seconds > 0 else 0.0
+    typer.echo(
+        f"imported {result.observations_added} records of {export.read} read "
+        f"({result.skipped} from earlier imports, {result.duplicates} already stored, "
+        f"{export.unmapped} of types not imported, {export.quarantined_count} quarantined) "
+        f"in {seconds:.2f} s ({rate:,.0f} records/s)"
+    )
 
 
 def main() -> None:

@@ -7,9 +7,10 @@ data service stores them with provenance. Values and units are kept as in the so
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 from aegle.core.types import LocalizedText
 
@@ -93,3 +94,33 @@ class ParsedFile:
     conditions: list[ConditionRecord] = field(default_factory=list)
     medications: list[MedicationRecord] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+
+
+class ObservationRow(NamedTuple):
+    """The fast path for large streamed sources: an observation already in storage terms
+    (epoch seconds UTC, offset minutes, UCUM unit), without datetime objects."""
+
+    code: str
+    effective_at: int
+    utc_offset_min: int | None
+    effective_end: int | None
+    value: float
+    unit: str
+    device: str
+
+
+class ObservationStream(Protocol):
+    """A source read in one pass in constant memory (e.g. an Apple Health export).
+
+    `rows(since)` yields observations not older than the cursor `since` (from the previous
+    import); after iteration, `cursor` is the cursor to store, and `quarantined` and `skipped`
+    say what was left out.
+    """
+
+    quarantined: list[Quarantined]
+    skipped: int
+
+    def rows(self, since: str | None) -> Iterator[ObservationRow]: ...
+
+    @property
+    def cursor(self) -> str | None: ...

@@ -288,8 +288,11 @@ class HealthData:
         scope, record = self.begin_import(actor, person_id, manifest, file_name=file_name)
         since = self.last_cursor(scope, manifest.id)
         result = ImportResult(import_id=record.id, source=manifest.id)
-        added, offered = health.bulk_insert(
-            scope.session, OBSERVATIONS, self._stream_rows(scope, record, stream.rows(since))
+        added, offered = health.insert_tuples(
+            scope.session,
+            OBSERVATIONS,
+            health.OBSERVATION_COLUMNS,
+            self._stream_rows(scope, record, stream.rows(since)),
         )
         result.observations_added, result.observations_offered = added, offered
         result.quarantined.extend(stream.quarantined)
@@ -298,29 +301,18 @@ class HealthData:
 
     def _stream_rows(
         self, scope: PersonScope, record: HealthImport, rows: Iterable[ObservationRow]
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows in the order of `health.OBSERVATION_COLUMNS`."""
         devices: dict[str, int] = {}
-        person, import_id, source, session = (
-            scope.person_id,
-            record.id,
-            record.source,
-            scope.session,
-        )
-        for row in rows:
-            device = devices.get(row.device)
+        person, import_id, source = scope.person_id, record.id, record.source
+        session = scope.session
+        for code, at, offset, end, value, unit, device_name in rows:
+            device = devices.get(device_name)
             if device is None:
-                device = devices[row.device] = health.device_id(session, person, source, row.device)
-            yield {
-                "person_id": person,
-                "code": row.code,
-                "effective_at": row.effective_at,
-                "device_id": device,
-                "utc_offset_min": row.utc_offset_min,
-                "effective_end": row.effective_end,
-                "value": row.value,
-                "unit": row.unit,
-                "import_id": import_id,
-            }
+                device = devices[device_name] = health.device_id(
+                    session, person, source, device_name
+                )
+            yield (person, code, at, device, offset, end, value, unit, import_id)
 
     def last_cursor(self, scope: PersonScope, source: str) -> str | None:
         """The cursor the newest finished import of `source` left (incremental sources)."""

@@ -187,6 +187,60 @@ def _execute(session: Session, statement: Any, chunk: Sequence[Mapping[str, Any]
     return int(result.rowcount)
 
 
+OBSERVATION_COLUMNS: Final = (
+    "person_id",
+    "code",
+    "effective_at",
+    "device_id",
+    "utc_offset_min",
+    "effective_end",
+    "value",
+    "unit",
+    "import_id",
+)
+
+
+def insert_tuples(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    batch: int = BATCH,
+) -> tuple[int, int]:
+    """The fast path for large streamed imports: plain tuples straight to the driver's
+    executemany (no per-row parameter processing), skipping natural-key duplicates.
+
+    Values must already be in storage form (ints, floats, strings). Returns (added, offered).
+    """
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    sql = (
+        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))}) "  # noqa: S608 - names are ours
+        "ON CONFLICT DO NOTHING"
+    )
+    # The driver's own cursor, inside the session's transaction.
+    cursor = connection.connection.cursor()
+    added = offered = 0
+    chunk: list[tuple[Any, ...]] = []
+    try:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= batch:
+                cursor.executemany(sql, chunk)
+                added += int(cursor.rowcount)
+                offered += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(sql, chunk)
+            added += int(cursor.rowcount)
+            offered += len(chunk)
+    finally:
+        cursor.close()
+    return added, offered
+
+
 def device_id(session: Session, person_id: str, source: str, device: str) -> int:
     """The id of (person, source, device), created on first use."""
     device = device[:200]

@@ -117,3 +117,16 @@ def test_bp_import(platform: Platform, env: dict[str, str]) -> None:
     result = runner.invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["observations_added"] == 11
+
+
+def test_apple_health_import_prints_records_and_seconds(
+    platform: Platform, env: dict[str, str]
+) -> None:
+    _register(platform, "wei", consent="apple_health")
+    export = Path(__file__).resolve().parents[1] / "apple_health" / "export_v1.xml"
+    result = runner.invoke(app, ["apple-health", "--person", "wei", str(export)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("imported 11 records of 13 read")
+    assert "records/s" in result.stdout
+    again = runner.invoke(app, ["apple-health", "--person", "wei", "--json", str(export)], env=env)
+    assert json.loads(again.stdout)["observations_added"] == 0

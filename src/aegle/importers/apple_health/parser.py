@@ -1,0 +1,319 @@
+"""Stream an Apple Health export (`export.zip` or `export.xml`) into observation rows.
+
+The file is fed in 1 MB chunks to an lxml parser with a target (SAX-style): no tree is built,
+each Record's attributes arrive as a dict and become a row, so memory stays flat however large
+the export. Safety: the prolog is checked
+before parsing and a document declaring entities or an external DTD is refused (no XML bombs,
+no external entities); the parser never resolves entities or touches the network.
+
+Incremental imports: the cursor is the newest `creationDate` seen. A newer export of the same
+phone holds everything the older one did; records created before the previous cursor are
+skipped without being stored again (and anything at the cursor is caught by the natural key).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Final
+
+from lxml import etree
+
+from aegle.core.errors import InvalidInput
+from aegle.importers.apple_health.mapping import (
+    SLEEP_CODE_PREFIX,
+    SLEEP_TYPE,
+    SLEEP_VALUE_PREFIX,
+    Target,
+    target,
+)
+from aegle.importers.model import ObservationRow, Quarantined
+
+PROLOG_BYTES: Final = 256 * 1024
+MAX_QUARANTINE_LISTED: Final = 1000
+_DOCTYPE: Final = re.compile(rb"<!DOCTYPE\s+\w+\s+(SYSTEM|PUBLIC)\b", re.IGNORECASE)
+_UNIX_DAY0: Final = date(1970, 1, 1).toordinal()
+CHUNK_BYTES: Final = 1 << 20
+_UNSEEN: Final[Target] = Target("", "", 0.0)
+
+
+def _check_prolog(head: bytes) -> None:
+    root = head.find(b"<HealthData")
+    prolog = head if root < 0 else head[:root]
+    if b"<!ENTITY" in prolog.upper():
+        raise InvalidInput("The XML declares entities; refused (possible XML bomb)")
+    if _DOCTYPE.search(prolog):
+        raise InvalidInput("The XML refers to an external DTD; refused")
+    if root < 0 and len(head) >= PROLOG_BYTES:
+        raise InvalidInput("Not an Apple Health export: no <HealthData> element at the start")
+
+
+class _Clock:
+    """Apple's "2025-03-01 08:00:05 +0800" -> (epoch seconds, offset minutes), fast: days and
+    offsets repeat, so they are cached; only the time of day is parsed per record."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, int] = {}
+        self._offsets: dict[str, int] = {}
+        self._minute = "\x00"  # matches nothing until the first full parse
+        self._tail = "\x00"
+        self._base = 0
+        self._base_offset = 0
+
+    def parse(self, text: str) -> tuple[int, int]:
+        # Fast path: same minute and offset as the previous call (records come roughly in
+        # time order, and a record's start and end often share the minute).
+        if (
+            len(text) == 25
+            and text.startswith(self._minute)
+            and text.endswith(self._tail)
+            and text[16] == ":"
+        ):
+            second = text[17:19]
+            if second.isdigit() and second < "60":
+                return self._base + int(second), self._base_offset
+        return self._full(text)
+
+    def _full(self, text: str) -> tuple[int, int]:
+        if len(text) == 25 and text[10] == " " and text[19] == " ":
+            day = self._days.get(text[:10])
+            if day is None:
+                day = self._days[text[:10]] = self._day(text)
+            offset = self._offsets.get(text[20:])
+            if offset is None:
+                offset = self._offsets[text[20:]] = self._offset(text)
+            hour, minute, second = text[11:13], text[14:16], text[17:19]
+            if (
+                text[13] == text[16] == ":"
+                and (hour + minute + second).isdigit()
+                and hour < "24"
+                and minute < "60"
+                and second < "60"
+            ):
+                base = day * 86400 + int(hour) * 3600 + int(minute) * 60 - offset * 60
+                self._minute, self._tail = text[:16], text[19:]
+                self._base, self._base_offset = base, offset
+                return base + int(second), offset
+        return self._slow(text)
+
+    @staticmethod
+    def _day(text: str) -> int:
+        try:
+            return date.fromisoformat(text[:10]).toordinal() - _UNIX_DAY0
+        except ValueError as exc:
+            raise InvalidInput(f"Unreadable date: {text!r}") from exc
+
+    @staticmethod
+    def _offset(text: str) -> int:
+        sign, hours, minutes = text[20], text[21:23], text[23:25]
+        if sign not in "+-" or not (hours + minutes).isdigit():
+            raise InvalidInput(f"Unreadable time zone offset: {text!r}")
+        value = int(hours) * 60 + int(minutes)
+        return -value if sign == "-" else value
+
+    @staticmethod
+    def _slow(text: str) -> tuple[int, int]:
+        try:
+            moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+        except ValueError as exc:
+            raise InvalidInput(f"Unreadable time: {text!r}") from exc
+        offset = moment.utcoffset()
+        assert offset is not None
+        return int(moment.timestamp()), int(offset.total_seconds() // 60)
+
+
+class AppleHealthExport:
+    """One export file; iterate `rows(since)` once, then read `cursor`, `quarantined`,
+    `skipped` (records older than the previous import) and `unmapped` (types not imported)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.quarantined: list[Quarantined] = []
+        self.quarantined_count = 0
+        self.skipped = 0
+        self.unmapped = 0
+        self.read = 0
+        self._cursor: int | None = None
+
+    @property
+    def cursor(self) -> str | None:
+        return None if self._cursor is None else str(self._cursor)
+
+    def _quarantine(self, where: str, reason: str) -> None:
+        self.quarantined_count += 1
+        if len(self.quarantined) < MAX_QUARANTINE_LISTED:
+            self.quarantined.append(Quarantined(where, reason))
+
+    def _open(self) -> tuple[IO[bytes], zipfile.ZipFile | None]:
+        try:
+            if zipfile.is_zipfile(self._path):
+                archive = zipfile.ZipFile(self._path)
+                names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "export.xml"]
+                if not names:
+                    archive.close()
+                    raise InvalidInput(
+                        "The zip holds no export.xml (is it an Apple Health export?)"
+                    )
+                return archive.open(min(names, key=len)), archive
+            return self._path.open("rb"), None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+            raise InvalidInput(f"Unreadable export file: {exc}") from exc
+
+    def rows(self, since: str | None = None) -> Iterator[ObservationRow]:
+        """Observation rows in file order.
+
+        Raises:
+            InvalidInput: not an Apple Health export, malformed or truncated XML or zip,
+                entities or external DTDs.
+        """
+        threshold = int(since) if since else None
+        raw, archive = self._open()
+        try:
+            try:
+                head = raw.read(PROLOG_BYTES)
+                _check_prolog(head)
+                handler = _Handler(self, threshold)
+                parser = etree.XMLParser(
+                    target=handler,
+                    resolve_entities=False,
+                    no_network=True,
+                    load_dtd=False,
+                    huge_tree=False,
+                    remove_comments=True,
+                    remove_pis=True,
+                )
+                chunk = head
+                while chunk:
+                    parser.feed(chunk)
+                    if handler.out:
+                        yield from handler.out
+                        handler.out.clear()
+                    chunk = raw.read(CHUNK_BYTES)
+                parser.close()
+                yield from handler.out
+            except etree.XMLSyntaxError as exc:
+                raise InvalidInput(f"Malformed XML: {exc}") from exc
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                raise InvalidInput(f"The export is truncated or corrupt: {exc}") from exc
+        finally:
+            raw.close()
+            if archive is not None:
+                archive.close()
+        if not handler.root_seen:
+            raise InvalidInput("Not an Apple Health export: no HealthData element")
+        self._cursor = handler.newest
+
+
+class _Handler:
+    """lxml parser target: gets each start tag with its attributes as a dict and builds no
+    tree, so memory is flat. Rows collect in `out` and are handed on after each chunk."""
+
+    def __init__(self, export: AppleHealthExport, since: int | None) -> None:
+        self.export = export
+        self.since = since
+        self.out: list[ObservationRow] = []
+        self.root_seen = False
+        self.nested = 0  # inside a Correlation: its Records repeat top-level ones
+        self.newest = export._cursor
+        self.targets: dict[str, Target | None] = {}
+        self.parse = _Clock().parse
+        self.last_created_text: str | None = None
+        self.last_created = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag != "Record":
+            if tag == "Correlation":
+                self.nested += 1
+            elif not self.root_seen:
+                if tag != "HealthData":
+                    raise InvalidInput("Not an Apple Health export: the root is not HealthData")
+                self.root_seen = True
+            return
+        if self.nested or not self.root_seen:
+            return
+        export = self.export
+        export.read += 1
+        try:
+            created_text = attrib.get("creationDate")
+            if created_text is not None:
+                if created_text != self.last_created_text:
+                    self.last_created = self.parse(created_text)[0]
+                    self.last_created_text = created_text
+                created = self.last_created
+                if self.newest is None or created > self.newest:
+                    self.newest = created
+                if self.since is not None and created < self.since:
+                    export.skipped += 1
+                    return
+            kind = attrib.get("type") or ""
+            unit = attrib.get("unit") or ""
+            key = kind + "\x00" + unit
+            found = self.targets.get(key, _UNSEEN)
+            if found is _UNSEEN:
+                found = self.targets[key] = target(kind, unit)
+            if found is None:
+                if kind == SLEEP_TYPE:
+                    self.out.append(_sleep(attrib, self.parse))
+                else:
+                    export.unmapped += 1
+                return
+            assert found is not None
+            self.out.append(_quantity(attrib, self.parse, found, kind, unit))
+        except InvalidInput as exc:
+            export._quarantine(f"record {export.read}", str(exc))
+
+    def end(self, tag: str) -> None:
+        if tag == "Correlation":
+            self.nested -= 1
+
+    def close(self) -> None:
+        return None
+
+
+def _quantity(
+    attrib: dict[str, str],
+    parse: Callable[[str], tuple[int, int]],
+    found: Target,
+    kind: str,
+    unit: str,
+) -> ObservationRow:
+    value_text = attrib.get("value") or ""
+    try:
+        value = float(value_text) * found.factor
+    except ValueError as exc:
+        raise InvalidInput(f"{kind}: not a number {value_text!r}") from exc
+    if not found.low <= value <= found.high:  # also refuses NaN
+        raise InvalidInput(f"{kind}: impossible value {value_text} {unit}")
+    start_text = attrib.get("startDate")
+    if not start_text:
+        raise InvalidInput(f"{kind}: a record without startDate")
+    end_text = attrib.get("endDate")
+    start, offset = parse(start_text)
+    finish = parse(end_text)[0] if end_text and end_text != start_text else None
+    return ObservationRow(
+        found.code, start, offset, finish, value, found.ucum, attrib.get("sourceName") or ""
+    )
+
+
+def _sleep(attrib: dict[str, str], parse: Callable[[str], tuple[int, int]]) -> ObservationRow:
+    start_text, end_text = attrib.get("startDate"), attrib.get("endDate")
+    if not start_text:
+        raise InvalidInput("sleep: a record without startDate")
+    start, offset = parse(start_text)
+    end = parse(end_text)[0] if end_text else start
+    if end < start:
+        raise InvalidInput("sleep ends before it starts")
+    stage = (attrib.get("value") or "").removeprefix(SLEEP_VALUE_PREFIX) or "Unknown"
+    return ObservationRow(
+        SLEEP_CODE_PREFIX + stage,
+        start,
+        offset,
+        end,
+        (end - start) / 60.0,
+        "min",
+        attrib.get("sourceName") or "",
+    )

@@ -1,0 +1,213 @@
+"""Apple Health exports: mapping, zip handling, hostile XML refused, constant memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+import zipfile
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aegle.core.errors import InvalidInput
+from aegle.importers.apple_health import AppleHealthExport
+from aegle.importers.apple_health.parser import _Clock
+from aegle.importers.model import ObservationRow
+
+HERE = Path(__file__).resolve().parent
+V1 = HERE / "export_v1.xml"
+CN = timezone(timedelta(hours=8))
+
+
+def _epoch(*parts: int) -> int:
+    return int(datetime(*parts, tzinfo=CN).timestamp())  # type: ignore[misc]
+
+
+def _rows(path: Path, since: str | None = None) -> tuple[AppleHealthExport, list[ObservationRow]]:
+    export = AppleHealthExport(path)
+    return export, list(export.rows(since))
+
+
+def test_export_maps_types_units_and_devices() -> None:
+    export, rows = _rows(V1)
+    by_code: dict[str, list[ObservationRow]] = {}
+    for row in rows:
+        by_code.setdefault(row.code, []).append(row)
+    assert sorted(by_code) == [
+        "15074-8",  # glucose in mmol/L keeps its own LOINC code, no conversion
+        "29463-7",
+        "55423-8",
+        "59408-5",
+        "8462-4",
+        "8480-6",
+        "8867-4",
+        "apple-health|sleep-AsleepCore",
+        "apple-health|sleep-AsleepDeep",
+    ]
+    first_hr = by_code["8867-4"][0]
+    assert first_hr == ObservationRow(
+        "8867-4", _epoch(2025, 3, 1, 8, 1, 7), 480, None, 72.0, "/min", "Wei’s Apple Watch"
+    )
+    assert [(r.value, r.unit) for r in by_code["59408-5"]] == [(97.0, "%")]  # fraction -> %
+    assert [(r.value, r.unit) for r in by_code["15074-8"]] == [(5.6, "mmol/L")]
+    steps = by_code["55423-8"]
+    assert {r.device for r in steps} == {"Wei’s iPhone", "Wei’s Apple Watch"}
+    assert all(r.effective_end == r.effective_at + 600 for r in steps)
+    core = by_code["apple-health|sleep-AsleepCore"][0]
+    assert (core.value, core.unit) == (90.0, "min")
+    # the Correlation's nested copies of the blood pressure are not read twice
+    assert len(by_code["8480-6"]) == 1
+    assert export.read == 13
+    assert export.unmapped == 1  # active energy
+    [bad] = export.quarantined
+    assert "impossible value 5000 mg/dL" in bad.reason
+    assert export.cursor == str(_epoch(2025, 3, 1, 8, 20))
+
+
+def test_rows_created_before_the_cursor_are_skipped() -> None:
+    export, rows = _rows(HERE / "export_v2.xml", since=str(_epoch(2025, 3, 1, 8, 20)))
+    assert export.skipped == 10
+    assert sorted((r.code, r.value) for r in rows) == [
+        ("29463-7", 63.1),
+        ("55423-8", 498.0),
+        ("55423-8", 512.0),
+        ("8867-4", 68.0),
+        ("8867-4", 70.0),
+    ]
+    assert export.cursor == str(_epoch(2025, 3, 3, 8, 5))
+
+
+def test_zip_export_is_read(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
+        out.write(V1, "apple_health_export/export.xml")
+    _, from_zip = _rows(archive)
+    _, from_xml = _rows(V1)
+    assert from_zip == from_xml
+
+
+def test_truncated_zip_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.write(V1, "apple_health_export/export.xml")
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InvalidInput):
+        _rows(archive)
+
+
+def test_zip_without_export_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("notes.txt", "hello")
+    with pytest.raises(InvalidInput, match=r"no export\.xml"):
+        _rows(archive)
+
+
+def test_truncated_xml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    data = V1.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.7)])
+    with pytest.raises(InvalidInput, match="Malformed XML"):
+        _rows(path)
+
+
+HOSTILE = {
+    "billion laughs": """<?xml version="1.0"?>
+<!DOCTYPE HealthData [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<HealthData><Record type="&lol3;" sourceName="x" startDate="" endDate=""/></HealthData>""",
+    "external entity": """<?xml version="1.0"?>
+<!DOCTYPE HealthData [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<HealthData><Record type="HKQuantityTypeIdentifierHeartRate" sourceName="&xxe;"
+ unit="count/min" value="70" startDate="2025-03-01 08:00:00 +0800"
+ endDate="2025-03-01 08:00:00 +0800"/></HealthData>""",
+    "external dtd": """<?xml version="1.0"?>
+<!DOCTYPE HealthData SYSTEM "http://example.invalid/health.dtd">
+<HealthData/>""",
+    "undeclared entity": """<?xml version="1.0"?>
+<HealthData><Record type="&nope;" sourceName="x" startDate="" endDate=""/></HealthData>""",
+    "another document": """<?xml version="1.0"?><ClinicalDocument><Record/></ClinicalDocument>""",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_or_foreign_xml_is_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "export.xml"
+    path.write_text(HOSTILE[name], encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        _rows(path)
+
+
+def _synthetic(path: Path, records: int) -> None:
+    start = datetime(2024, 1, 1, tzinfo=CN)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n')
+        for i in range(records):
+            moment = (start + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M:%S +0800")
+            out.write(
+                ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" '
+                f'unit="count/min" creationDate="{moment}" startDate="{moment}" '
+                f'endDate="{moment}" value="{60 + i % 50}">\n'
+                '  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="0"/>\n'
+                " </Record>\n"
+            )
+        out.write("</HealthData>\n")
+
+
+def _peak_bytes(path: Path) -> tuple[int, int]:
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in AppleHealthExport(path).rows())
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    small, large = tmp_path / "small.xml", tmp_path / "large.xml"
+    _synthetic(small, 2_000)
+    _synthetic(large, 20_000)
+    count_small, peak_small = _peak_bytes(small)
+    count_large, peak_large = _peak_bytes(large)
+    assert (count_small, count_large) == (2_000, 20_000)
+    # Ten times the records, not ten times the memory (rows leave after each 1 MB chunk).
+    assert peak_large < 3 * peak_small + 2_000_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31)),
+    offset_min=st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_fast_time_parsing_agrees_with_strptime(moment: datetime, offset_min: int) -> None:
+    zone = timezone(timedelta(minutes=offset_min))
+    aware = moment.replace(microsecond=0, tzinfo=zone)
+    text = aware.strftime("%Y-%m-%d %H:%M:%S %z")
+    clock = _Clock()
+    expected = (int(aware.timestamp()), offset_min)
+    assert clock.parse(text) == expected
+    assert clock.parse(text) == expected  # the same-minute fast path too
+    later = aware + timedelta(seconds=59 - aware.second)
+    assert clock.parse(later.strftime("%Y-%m-%d %H:%M:%S %z"))[0] == int(later.timestamp())
+    assert datetime.fromtimestamp(expected[0], UTC) == aware
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=400))
+def test_arbitrary_bytes_are_parsed_or_refused(
+    tmp_path_factory: pytest.TempPathFactory, body: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "export.xml"
+    path.write_bytes(b'<?xml version="1.0"?><HealthData>' + body)
+    try:
+        _rows(path)
+    except InvalidInput:
+        return
