@@ -105,18 +105,23 @@ class Platform:
 
     def _services(self, session: Session, audit: AuditLog) -> Services:
         gate = AccessGate(session, self.clock, audit)
+        interviews = Interviews(
+            gate, self.clock, self.new_interview_session, self.interview_sessions
+        )
         return Services(
             accounts=Accounts(session, self.clock, self.settings.auth, self.password_hasher, audit),
             gate=gate,
             audit=audit,
             conversations=Conversations(
-                gate, self.clock, lambda: self.responder, self.settings.api.max_message_chars
+                gate,
+                self.clock,
+                lambda: self.responder,
+                self.settings.api.max_message_chars,
+                interviews=interviews,
             ),
             consents=Consents(self.clock),
             privacy=Privacy(gate, self.clock),
-            interviews=Interviews(
-                gate, self.clock, self.new_interview_session, self.interview_sessions
-            ),
+            interviews=interviews,
         )
 
     def close(self) -> None:

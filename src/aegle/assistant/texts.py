@@ -56,6 +56,23 @@ class Texts(Frozen):
     call_label: LocalizedText
     crisis_follow_up_title: LocalizedText
     crisis_follow_up: LocalizedText
+    consult_yes: LocalizedText
+    consult_no: LocalizedText
+    consult_unsure: LocalizedText
+    consult_scale_hint: LocalizedText
+    consult_free_text_hint: LocalizedText
+    consult_stopped: LocalizedText
+    triage_emergency_ambulance: LocalizedText
+    triage_emergency: LocalizedText
+    triage_urgent: LocalizedText
+    triage_routine: LocalizedText
+    triage_self_care: LocalizedText
+    consult_summary: LocalizedText
+    differential_title: LocalizedText
+    differential_item: LocalizedText
+    departments_title: LocalizedText
+    advice_title: LocalizedText
+    warning_signs_title: LocalizedText
 
     @model_validator(mode="after")
     def _same_placeholders(self) -> Texts:

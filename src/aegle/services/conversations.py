@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 
+from aegle.assistant.consult import answer_from_text, question_reply, result_reply, wants_to_stop
 from aegle.assistant.model import Reply, TurnContext
+from aegle.assistant.texts import default_texts
 from aegle.core.errors import InvalidInput, NotFound
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
@@ -18,6 +20,7 @@ from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate, PersonScope, Purpose
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
+from aegle.services.interviews import Interviews
 from aegle.store.tables import Base, Conversation
 
 HISTORY_TURNS = 10
@@ -66,6 +69,10 @@ class Responder(Protocol):
     def turn(self, turn: TurnContext) -> Reply: ...
 
 
+def _is_safety(reply: Reply) -> bool:
+    return reply.safety.triggered or any(card.kind == "safety" for card in reply.cards)
+
+
 def reply_payload(reply: Reply) -> dict[str, Any]:
     return {
         "cards": [card.model_dump(mode="json") for card in reply.cards],
@@ -76,13 +83,20 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
 
 class Conversations:
     def __init__(
-        self, gate: AccessGate, clock: Clock, responder: Callable[[], Responder], max_chars: int
+        self,
+        gate: AccessGate,
+        clock: Clock,
+        responder: Callable[[], Responder],
+        max_chars: int,
+        interviews: Interviews | None = None,
     ) -> None:
-        """`responder` is a provider so units of work that never chat don't build the assistant."""
+        """`responder` is a provider so units of work that never chat don't build the assistant.
+        With `interviews`, a consultation runs inside the conversation."""
         self._gate = gate
         self._clock = clock
         self._responder = responder
         self._max_chars = max_chars
+        self._interviews = interviews
 
     def create(self, actor: Actor, *, locale: LocaleCode, title: str = "") -> Conversation:
         if actor.user_id is None:
@@ -117,6 +131,46 @@ class Conversations:
         if conversation is None:
             raise NotFound()
         return conversation, self.messages(scope, conversation.id)
+
+    def _consult(
+        self,
+        actor: Actor,
+        scope: PersonScope,
+        conversation_id: str,
+        text: str,
+        locale: LocaleCode,
+        reply: Reply,
+    ) -> Reply:
+        """Start or continue the conversation's consultation interview.
+
+        Runs only after the safety layer found nothing: a safety reply is never replaced, and an
+        interview interrupted by one simply continues with the next message.
+        """
+        assert self._interviews is not None
+        texts = default_texts()
+        active = self._interviews.active_in(scope, conversation_id)
+        stopped = False
+        if active is not None:
+            if wants_to_stop(text):
+                stopped = True
+                output = self._interviews.answer(actor, active.id, {"type": "finish"})
+            else:
+                answer = answer_from_text(text, active.last_output)
+                try:
+                    output = self._interviews.answer(actor, active.id, answer)
+                except InvalidInput:  # an answer the engine refuses is sent as free text
+                    free = {"type": "answer", "id": answer["id"], "message": text}
+                    output = self._interviews.answer(actor, active.id, free)
+        elif reply.intent == "consult":
+            start = {"lang": "zh" if locale == "zh-CN" else "en", "message": text}
+            _, output = self._interviews.start(actor, start, conversation_id=conversation_id)
+        else:
+            return reply
+        if output.get("type") == "question":
+            rendered = question_reply(output, locale, texts)
+        else:
+            rendered = result_reply(output, locale, texts, stopped=stopped)
+        return rendered.model_copy(update={"safety": reply.safety})
 
     @staticmethod
     def messages(scope: PersonScope, conversation_id: str) -> list[MessageRecord]:
@@ -156,6 +210,8 @@ class Conversations:
         recent = conn.execute(_RECENT, {"cid": conversation_id}).all()
         history = tuple((row.role, row.text) for row in reversed(recent))
         reply = self._responder().turn(TurnContext(text=text, locale=locale, history=history))
+        if self._interviews is not None and not _is_safety(reply):
+            reply = self._consult(actor, scope, conversation_id, text, locale, reply)
         now = self._clock.now()
         seq = recent[0].seq + 1 if recent else 1
         common: dict[str, Any] = {

@@ -13,12 +13,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from aegle.clinic.protocol import Session
 from aegle.core.errors import Conflict, InvalidInput, NotFound
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
 from aegle.core.types import normalize_locale
-from aegle.services.access import AccessGate
+from aegle.services.access import AccessGate, PersonScope
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
 from aegle.store.tables import InterviewRecord
@@ -69,7 +71,9 @@ class Interviews:
         self._new_session = new_session
         self._cache = cache
 
-    def start(self, actor: Actor, message: ProtocolMessage) -> tuple[str, ProtocolMessage]:
+    def start(
+        self, actor: Actor, message: ProtocolMessage, *, conversation_id: str | None = None
+    ) -> tuple[str, ProtocolMessage]:
         if actor.user_id is None:
             raise NotFound()
         message = {**message, "type": "start"}
@@ -80,6 +84,7 @@ class Interviews:
         record = InterviewRecord(
             id=new_id(),
             person_id=scope.person_id,
+            conversation_id=conversation_id,
             lang=normalize_locale(str(message.get("lang") or "en"), "en"),
             status=_status(output),
             transcript=[message],
@@ -109,6 +114,19 @@ class Interviews:
         if record.status == "active":
             self._cache.put((record.id, len(transcript)), session)
         return output
+
+    def active_in(self, scope: PersonScope, conversation_id: str) -> InterviewRecord | None:
+        """The conversation's unfinished interview, if any (the newest)."""
+        return scope.session.scalars(
+            select(InterviewRecord)
+            .where(
+                InterviewRecord.person_id == scope.person_id,
+                InterviewRecord.conversation_id == conversation_id,
+                InterviewRecord.status == "active",
+            )
+            .order_by(InterviewRecord.created_at.desc())
+            .limit(1)
+        ).first()
 
     def get(self, actor: Actor, interview_id: str) -> InterviewRecord:
         return self._load(actor, interview_id, "read")

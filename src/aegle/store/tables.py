@@ -203,6 +203,10 @@ class InterviewRecord(Base):
 
     id: Mapped[str] = _id()
     person_id: Mapped[str] = _user_fk()
+    # Set when the interview runs inside a chat conversation.
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     lang: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))  # active | finished
     transcript: Mapped[list[Any]] = mapped_column(JSON)

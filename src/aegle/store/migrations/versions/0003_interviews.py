@@ -21,6 +21,7 @@ def upgrade() -> None:
         "interviews",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("conversation_id", sa.String(length=36), nullable=True),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("transcript", sa.JSON(), nullable=False),
@@ -28,13 +29,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["users.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("interviews", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_interviews_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_interviews_conversation_id"), ["conversation_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("interviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_interviews_conversation_id"))
         batch_op.drop_index(batch_op.f("ix_interviews_person_id"))
     op.drop_table("interviews")
