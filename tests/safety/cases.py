@@ -8,6 +8,8 @@ negation look-alikes are the ones issue 3 names (累死了, 笑死我了, "this 
 from __future__ import annotations
 
 CRISIS: list[str] = [
+    # Dozens of sedatives is self-poisoning (NICE NG225): crisis, at ambulance level.
+    "I took 30 sleeping pills",
     "我不想活了",
     "我 不 想 活 了",
     "真的好想死",
@@ -138,7 +140,6 @@ EMERGENCY: list[str] = [
     "我被烫伤了，起了好多水泡，大面积",
     "他心脏不跳了",
     "I feel like I'm going to pass out and my chest is tight",
-    "I took 30 sleeping pills",
     "there's a fire and my son inhaled a lot of smoke",
     "I was in a car crash and my neck hurts",
 ]

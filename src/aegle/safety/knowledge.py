@@ -172,15 +172,23 @@ class Negation(Frozen):
         "term later in the same clause; crisis terms are never voided by them",
     )
     en_hypothetical: tuple[str, ...] = ()
+    zh_historical: tuple[str, ...] = Field(
+        default=(),
+        description="ConText-style historical cues (去年, 小时候, years ago) anywhere in the "
+        "clause of an emergency term void it: a past event is not an emergency now",
+    )
+    en_historical: tuple[str, ...] = ()
     hypothetical_zh_window: int = Field(default=12, ge=1, le=30)
     hypothetical_en_window: int = Field(default=8, ge=1, le=15)
 
-    @field_validator("zh_cues", "zh_pseudo", "zh_post", "zh_hypothetical")
+    @field_validator("zh_cues", "zh_pseudo", "zh_post", "zh_hypothetical", "zh_historical")
     @classmethod
     def _zh(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(value, "zh")
 
-    @field_validator("en_cues", "en_pseudo", "en_post", "clause_breaks", "en_hypothetical")
+    @field_validator(
+        "en_cues", "en_pseudo", "en_post", "clause_breaks", "en_hypothetical", "en_historical"
+    )
     @classmethod
     def _en(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_patterns(value, "en")

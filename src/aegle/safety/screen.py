@@ -73,6 +73,8 @@ class _Negator:
         self._zh_hypo = _alternation(neg.zh_hypothetical, "zh") if neg.zh_hypothetical else None
         self._en_hypo = _alternation(neg.en_hypothetical, "en") if neg.en_hypothetical else None
         self._zh_hypo_window = neg.hypothetical_zh_window
+        history = [*neg.zh_historical, *(rf"(?<![a-z]){p}(?![a-z])" for p in neg.en_historical)]
+        self._history = _alternation(history, "zh") if history else None
         self._en_hypo_window = neg.hypothetical_en_window
 
     def clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
@@ -104,8 +106,11 @@ class _Negator:
         )
 
     def hypothetical(self, text: str, start: int, end: int) -> bool:
-        """A hypothetical or informational cue ("如果", "what to do if") earlier in the clause."""
-        left, _ = self.clause_bounds(text, start, end)
+        """A hypothetical or informational cue ("如果", "what to do if") earlier in the clause,
+        or a historical one ("去年", "years ago") anywhere in it."""
+        left, right = self.clause_bounds(text, start, end)
+        if self._history is not None and self._history.search(text, left, right):
+            return True
         before = text[left:start]
         if self._zh_hypo is not None and self._zh_hypo.search(before[-self._zh_hypo_window :]):
             return True
