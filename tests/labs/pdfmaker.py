@@ -17,6 +17,26 @@ def _line(text: str) -> bytes:
     return _latin(text) if all(ord(c) < 128 for c in text) else _cjk(text)
 
 
+def make_positioned_pdf(cells: list[tuple[float, float, str]]) -> bytes:
+    """One page whose text cells are written in the given order at (x, y): lets a test write
+    a table column by column, as some report generators do."""
+    content = b" ".join(
+        b"BT " + f"{x} {y} Td ".encode() + _line(text) + b" ET" for x, y, text in cells
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+        b"/DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> >>] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents 6 0 R >>",
+        f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
+    ]
+    return _assemble(objects)
+
+
 def make_image_pdf(jpeg: bytes, width: int, height: int, media: tuple[int, int]) -> bytes:
     """One page holding only a JPEG (a scanned report: no text layer)."""
     w, h = media

@@ -112,3 +112,26 @@ def test_sideways_phone_photo_is_turned_upright() -> None:
     plain = io.BytesIO()
     image.save(plain, format="JPEG")
     assert _upright(plain.getvalue()) == plain.getvalue()
+
+
+def test_pdf_written_column_by_column_is_read_by_layout() -> None:
+    from tests.labs.pdfmaker import make_positioned_pdf
+
+    columns = [
+        ["白细胞计数", "血红蛋白", "Platelets"],
+        ["12.5", "140", "250"],
+        ["10^9/L", "g/L", "10^9/L"],
+        ["3.5-9.5", "130-175", "125-350"],
+    ]
+    cells = [
+        (40 + 120 * col, 800 - 20 * row, text)
+        for col, column in enumerate(columns)
+        for row, text in enumerate(column)
+    ]
+    document, report = read_report(make_positioned_pdf(cells))
+    assert document.kind == "pdf"
+    assert [(i.test_id, i.value, i.flag) for i in report.items] == [
+        ("wbc", 12.5, "H"),
+        ("hgb", 140, None),
+        ("plt", 250, None),
+    ]

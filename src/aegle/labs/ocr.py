@@ -8,6 +8,7 @@ removing the page skew; glued text is split where a known test name starts.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -149,35 +150,54 @@ def _fixer() -> NameFixer:
     return NameFixer(default_catalogue())
 
 
-def text_from_boxes(boxes: Sequence[Box], catalogue: Catalogue | None = None) -> str:
-    """Rebuild report lines: one line per table record, cells separated by two spaces."""
+def text_from_boxes(
+    boxes: Sequence[Box], catalogue: Catalogue | None = None, *, ocr: bool = True
+) -> str:
+    """Rebuild report lines: one line per table record, cells separated by two spaces.
+
+    With `ocr=True` (photos) misread names are corrected and glued text is split; PDF text
+    boxes (`ocr=False`) are exact and only need regrouping into rows.
+    """
     fixer = NameFixer(catalogue) if catalogue is not None else _fixer()
     lines: list[str] = []
     for row in rows_from_boxes(boxes):
         cells: list[str] = []
         for box in row:
-            for piece in CJK_START.split(_fix_text(box.text)):
-                if piece.strip():
-                    cells.append(piece.strip())
+            text = box.text.strip()
+            pieces = _split_at_names(fixer, _fix_text(text)) if ocr else [text]
+            cells.extend(piece for piece in pieces if piece)
         record: list[str] = []
         for cell in cells:
-            fixed = fixer.fix_prefix(re.sub(r"^\d{1,2}(?=[\u4e00-\u9fff])", "", cell))
+            candidate = re.sub(r"^\d{1,2}(?=[\u4e00-\u9fff])", "", cell)
+            fixed = fixer.fix_prefix(candidate) if ocr else candidate
             starts_name = bool(CJK.match(fixed)) and _known_start(fixer, fixed)
             if starts_name and record:
-                _emit(record, lines)
+                _emit(record, lines, ocr=ocr)
                 record = []
             record.append(fixed if starts_name else cell)
-        _emit(record, lines)
+        _emit(record, lines, ocr=ocr)
     return "\n".join(lines)
 
 
-def _emit(record: list[str], lines: list[str]) -> None:
+def _split_at_names(fixer: NameFixer, text: str) -> list[str]:
+    """Cut glued OCR text where a known Chinese test name starts after other characters
+    ("1.80~6.40109/L15红细胞平均体积90.1"); "C反应蛋白" stays whole."""
+    cuts = [0]
+    for match in CJK_START.finditer(text):
+        rest = fixer.fix_prefix(text[match.start() :])
+        if _known_start(fixer, rest):
+            cuts.append(match.start())
+    cuts.append(len(text))
+    return [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+
+
+def _emit(record: list[str], lines: list[str], *, ocr: bool = True) -> None:
     """Close a record, dropping row numbers: a lone index, or the next row's index at the end."""
     if not record or all(INDEX_ONLY.match(cell) for cell in record):
         return
     if len(record) > 2 and INDEX_ONLY.match(record[-1]):
         record = record[:-1]
-    elif len(record) > 2:
+    elif len(record) > 2 and ocr:
         record = [*record[:-1], TRAILING_INDEX.sub("", record[-1]) or record[-1]]
     lines.append("  ".join(record))
 

@@ -38,6 +38,7 @@ class Document:
     kind: Kind
     text: str
     pages: int
+    alternatives: tuple[str, ...] = ()
 
 
 def sniff(data: bytes) -> Kind:
@@ -103,8 +104,10 @@ def image_text(data: bytes) -> str:
     return text_from_boxes(boxes)
 
 
-def pdf_text(data: bytes) -> tuple[str, int]:
-    """Text of every page; a page with no text layer (a scan) is rendered and OCR'd."""
+def pdf_text(data: bytes) -> tuple[str, str, int]:
+    """(content-order text, layout text, page count). A page with no text layer (a scan) is
+    rendered and OCR'd. Layout text regroups the page's text runs into rows by position, for
+    PDFs whose content stream is written column by column."""
     import pypdfium2 as pdfium
 
     try:
@@ -117,19 +120,38 @@ def pdf_text(data: bytes) -> tuple[str, int]:
         count = len(pdf)
         if count > MAX_PAGES:
             raise FileTooLarge()
-        pages: list[str] = []
+        plain: list[str] = []
+        layout: list[str] = []
         for index in range(count):
             page = pdf[index]
             textpage = page.get_textpage()
             text = textpage.get_text_range()
-            textpage.close()
-            if not text.strip():
+            if text.strip():
+                layout.append(_layout_text(textpage, page.get_height()))
+            else:
                 text = _ocr_page(page)
+                layout.append(text)
+            textpage.close()
             page.close()
-            pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+            plain.append(text.replace("\r\n", "\n").replace("\r", "\n"))
     finally:
         pdf.close()
-    return "\n".join(pages), count
+    return "\n".join(plain), "\n".join(layout), count
+
+
+def _layout_text(textpage: object, height: float) -> str:
+    from aegle.labs.ocr import Box, text_from_boxes
+
+    boxes: list[Box] = []
+    for index in range(textpage.count_rects()):  # type: ignore[attr-defined]
+        left, bottom, right, top = textpage.get_rect(index)  # type: ignore[attr-defined]
+        text = textpage.get_text_bounded(left, bottom, right, top)  # type: ignore[attr-defined]
+        if text.strip():
+            # PDF y grows upwards; boxes use image coordinates.
+            y0, y1 = height - top, height - bottom
+            points = ((left, y0), (right, y0), (right, y1), (left, y1))
+            boxes.append(Box(points, text.replace("\r\n", " ").strip(), 1.0))
+    return text_from_boxes(boxes, ocr=False)
 
 
 def _ocr_page(page: object) -> str:
@@ -158,8 +180,8 @@ def read_document(data: bytes) -> Document:
         raise NoTextFound()
     kind = sniff(data)
     if kind == "pdf":
-        text, pages = pdf_text(data)
-        return Document("pdf", text, pages)
+        text, layout, pages = pdf_text(data)
+        return Document("pdf", text, pages, (layout,))
     if kind == "image":
         return Document("image", image_text(data), 1)
     return Document("text", decode_text(data), 1)
@@ -190,7 +212,13 @@ def read_report(
     document = read_document(data)
     if not document.text.strip():
         raise NoTextFound()
-    report = (parser or ReportParser()).parse(document.text, sex=sex, age=age)
+    parser = parser or ReportParser()
+    report = parser.parse(document.text, sex=sex, age=age)
+    for alternative in document.alternatives:
+        # The reading that finds more results wins (content order vs. page layout).
+        other = parser.parse(alternative, sex=sex, age=age)
+        if len(other.items) > len(report.items):
+            report = other
     if not report.items:
         check_language(document.text)
         raise NoResultsFound()
