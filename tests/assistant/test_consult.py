@@ -80,3 +80,10 @@ def test_result_reply_puts_urgency_first_and_never_drops_the_disclaimer() -> Non
     assert any("Myocardial infarction (about 62%)" in item for c in reply.cards for item in c.items)
     unknown = result_reply({"type": "result", "triage": {"level": "weird"}}, "zh-CN", texts)
     assert unknown.cards[0].level == "urgent"
+
+
+def test_long_option_lists_are_answered_in_words() -> None:
+    many = {**CHOICE, "options": [{"code": f"c{i}", "text": f"部位{i}"} for i in range(40)]}
+    reply = question_reply(many, "zh-CN", default_texts())
+    assert [a.value for a in reply.actions] == ["不确定"]
+    assert answer_from_text("部位7", many)["values"] == ["c7"]

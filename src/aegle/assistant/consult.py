@@ -21,6 +21,7 @@ _UNSURE = {"不确定", "不知道", "不清楚", "说不清", "not sure", "unsu
 _STOP = {"结束", "结束问诊", "不问了", "直接看结果", "stop", "finish", "enough", "done"}
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？、~～]+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+MAX_BUTTONS = 8
 
 
 def _normal(text: str) -> str:
@@ -79,7 +80,9 @@ def question_reply(question: ProtocolMessage, locale: LocaleCode, texts: Assista
             label = texts.get(key, locale)
             actions.append(Action(kind="message", label=label, value=label))
     elif kind in ("choice", "multi"):
-        for option in question.get("options", []):
+        options = question.get("options", [])
+        # A long list (body sites, say) is easier to answer in words than to scan as buttons.
+        for option in options if len(options) <= MAX_BUTTONS else []:
             label = str(option.get("text", ""))
             if label:
                 actions.append(Action(kind="message", label=label, value=label))
