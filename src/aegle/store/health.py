@@ -17,7 +17,7 @@ their health data. Rows are written with Core `executemany`, never the ORM unit 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -34,7 +34,6 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from aegle.store.tables import Base
@@ -149,42 +148,23 @@ MEDICATIONS: Final[Table] = HealthMedication.__table__  # type: ignore[assignmen
 DEVICES: Final[Table] = HealthDevice.__table__  # type: ignore[assignment]
 
 
-def _insert_ignoring_duplicates(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"unsupported database: {dialect}")
-
-
 def bulk_insert(
     session: Session, table: Table, rows: Iterable[Mapping[str, Any]], *, batch: int = BATCH
 ) -> tuple[int, int]:
-    """Insert rows in batches, skipping those whose natural key is already stored.
+    """Insert rows given as mappings (all with the same keys), skipping those whose natural key
+    is already stored. Returns (added, offered)."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return 0, 0
+    columns = tuple(first)
 
-    Returns (added, offered). Rows must all have the same keys.
-    """
-    statement = _insert_ignoring_duplicates(session, table)
-    added = offered = 0
-    chunk: list[Mapping[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= batch:
-            added += _execute(session, statement, chunk)
-            offered += len(chunk)
-            chunk = []
-    if chunk:
-        added += _execute(session, statement, chunk)
-        offered += len(chunk)
-    return added, offered
+    def tuples() -> Iterator[tuple[Any, ...]]:
+        yield tuple(first[c] for c in columns)
+        for row in iterator:
+            yield tuple(row[c] for c in columns)
 
-
-def _execute(session: Session, statement: Any, chunk: Sequence[Mapping[str, Any]]) -> int:
-    # Both supported drivers (sqlite3, psycopg) sum executemany rowcounts, and conflicting rows
-    # count zero, so this is the number of rows actually added.
-    result = session.connection().execute(statement, list(chunk))
-    return int(result.rowcount)
+    return insert_tuples(session, table, columns, tuples(), batch=batch)
 
 
 OBSERVATION_COLUMNS: Final = (
@@ -220,7 +200,9 @@ def insert_tuples(
         f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))}) "  # noqa: S608 - names are ours
         "ON CONFLICT DO NOTHING"
     )
-    # The driver's own cursor, inside the session's transaction.
+    # The driver's own cursor, inside the session's transaction. Both drivers (sqlite3,
+    # psycopg 3) sum executemany rowcounts, and conflicting rows count zero, so `added` is
+    # exact; SQLAlchemy's own executemany on psycopg reports -1.
     cursor = connection.connection.cursor()
     added = offered = 0
     chunk: list[tuple[Any, ...]] = []
@@ -250,9 +232,8 @@ def device_id(session: Session, person_id: str, source: str, device: str) -> int
     found = session.scalar(query)
     if found is not None:
         return int(found)
-    session.execute(
-        _insert_ignoring_duplicates(session, DEVICES),
-        {"person_id": person_id, "source": source, "device": device},
+    insert_tuples(
+        session, DEVICES, ("person_id", "source", "device"), [(person_id, source, device)]
     )
     created = session.scalar(query)
     assert created is not None
