@@ -42,6 +42,9 @@ class _CompiledTerm:
     term: Term
     patterns: tuple[tuple[Literal["zh", "en"], re.Pattern[str]], ...]
     exceptions: tuple[re.Pattern[str], ...]
+    # All of the term's patterns in one alternation: a message that does not match it cannot
+    # match any single pattern, so most terms cost one regex search per message.
+    any_pattern: re.Pattern[str]
 
 
 def _alternation(patterns: Sequence[str], lang: Literal["zh", "en"]) -> re.Pattern[str]:
@@ -138,6 +141,7 @@ class RuleSafetyScreen:
                 exceptions=tuple(
                     compile_pattern(p, "zh" if _CJK.search(p) else "en") for p in term.exceptions
                 ),
+                any_pattern=_any_of(term),
             )
             for term in knowledge.terms
         )
@@ -161,6 +165,8 @@ class RuleSafetyScreen:
         """The first affirmed hit of every term present in `text` (already normalised)."""
         found: dict[str, TermHit] = {}
         for compiled in self._terms:
+            if compiled.any_pattern.search(text) is None:
+                continue
             voided = [m.span() for ex in compiled.exceptions for m in ex.finditer(text)]
             for lang, pattern in compiled.patterns:
                 hit = self._first_affirmed(text, compiled.term, lang, pattern, voided)
@@ -263,6 +269,12 @@ class RuleSafetyScreen:
             source = self.knowledge.hotline_by_id[hotline_id].source
             citations.append(Citation.from_source(f"safety:hotline.{hotline_id}", source))
         return tuple(citations)
+
+
+def _any_of(term: Term) -> re.Pattern[str]:
+    parts = [compile_pattern(p, "zh").pattern for p in term.zh]
+    parts += [compile_pattern(p, "en").pattern for p in term.en]
+    return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
 def _unique(values: Iterable[str]) -> list[str]:
