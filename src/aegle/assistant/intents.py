@@ -98,6 +98,21 @@ class _CompiledCue:
     intent: Intent
     weight: float
     pattern: re.Pattern[str]
+    # For a cue that is plain text, the text itself: a substring test rules most cues out far
+    # faster than running their regex.
+    literal: str | None
+
+
+_METACHARACTERS = set(".^$*+?{}[]\\|()")
+
+
+def _patterns(cue: Cue) -> list[tuple[Literal["zh", "en"], str]]:
+    zh: list[tuple[Literal["zh", "en"], str]] = [("zh", p) for p in cue.zh]
+    return zh + [("en", p) for p in cue.en]
+
+
+def _literal(pattern: str) -> str | None:
+    return None if _METACHARACTERS & set(pattern) else pattern
 
 
 class KeywordIntentClassifier:
@@ -107,13 +122,10 @@ class KeywordIntentClassifier:
         self.knowledge = knowledge
         self._rank = {intent: index for index, intent in enumerate(knowledge.tie_order)}
         self._cues = tuple(
-            _CompiledCue(lexicon.id, cue.weight, pattern)
+            _CompiledCue(lexicon.id, cue.weight, _compile(text, lang), _literal(text))
             for lexicon in knowledge.intents
             for cue in lexicon.cues
-            for pattern in (
-                *(_compile(p, "zh") for p in cue.zh),
-                *(_compile(p, "en") for p in cue.en),
-            )
+            for lang, text in _patterns(cue)
         )
 
     @classmethod
@@ -127,6 +139,8 @@ class KeywordIntentClassifier:
         matched: dict[Intent, list[str]] = {intent: [] for intent in self.knowledge.tie_order}
         if _WORD.search(normal):
             for cue in self._cues:
+                if cue.literal is not None and cue.literal not in normal:
+                    continue
                 found = cue.pattern.search(normal)
                 if found:
                     totals[cue.intent] += cue.weight
