@@ -31,6 +31,8 @@ from aegle.importers.cgm_csv import parse_cgm_csv
 from aegle.importers.fhir import MANIFEST as FHIR
 from aegle.importers.fhir import parse_bundle
 from aegle.importers.model import Manifest, ParsedFile
+from aegle.importers.open_mhealth import MANIFEST as OPEN_MHEALTH
+from aegle.importers.open_mhealth import parse_open_mhealth
 from aegle.services.actor import Actor
 from aegle.services.health_data import HealthData, ImportResult
 from aegle.settings import load_settings
@@ -267,6 +269,17 @@ def bp(
         return parse_bp_csv(content, zone, date_order=_date_order(date_order), device=device)
 
     _parsed_file(file, person, dry_run, as_json, BP, parse)
+
+
+@app.command("open-mhealth")
+def open_mhealth(
+    file: FileArg,
+    person: PersonOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open mHealth JSON data points (glucose, blood pressure, heart rate, weight, ...)."""
+    _parsed_file(file, person, dry_run, as_json, OPEN_MHEALTH, parse_open_mhealth)
 
 
 @app.command("apple-health")

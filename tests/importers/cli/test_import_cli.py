@@ -130,3 +130,14 @@ def test_apple_health_import_prints_records_and_seconds(
     assert "records/s" in result.stdout
     again = runner.invoke(app, ["apple-health", "--person", "wei", "--json", str(export)], env=env)
     assert json.loads(again.stdout)["observations_added"] == 0
+
+
+def test_open_mhealth_dry_run_and_store(platform: Platform, env: dict[str, str]) -> None:
+    points = Path(__file__).resolve().parents[1] / "open_mhealth" / "data_points.json"
+    dry = runner.invoke(app, ["open-mhealth", "--dry-run", "--json", str(points)])
+    assert dry.exit_code == 0, dry.output
+    assert len(json.loads(dry.stdout)["observations"]) == 7
+    _register(platform, "omh", consent="open_mhealth")
+    stored = runner.invoke(app, ["open-mhealth", "--person", "omh", "--json", str(points)], env=env)
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout)["observations_added"] == 7
