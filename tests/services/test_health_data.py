@@ -252,3 +252,50 @@ def test_apple_import_needs_its_own_consent(platform: Platform) -> None:
     actor = _person(platform)  # consented to FHIR only
     with pytest.raises(ConsentRequired):
         _apple(platform, actor, APPLE / "export_v1.xml")
+
+
+def test_cgm_readings_come_back_as_the_metric_engines_series(platform: Platform) -> None:
+    from aegle.importers.cgm_csv import MANIFEST as CGM
+    from aegle.importers.cgm_csv import parse_cgm_csv
+    from aegle.vitals.cgm.metrics import compute_all
+
+    actor = _person(platform, consent=False)
+    _consent(platform, actor, "cgm_csv")
+    csv = Path(__file__).resolve().parents[1] / "importers" / "cgm_csv" / "dexcom_clarity_mgdl.csv"
+    _, parsed = parse_cgm_csv(csv.read_bytes(), "Asia/Shanghai")
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        _health(platform, s).import_parsed(actor, actor.user_id, CGM, parsed)
+    with platform.unit_of_work() as s:
+        series = _health(platform, s).glucose_series(actor, actor.user_id, "Asia/Shanghai")
+        later = _health(platform, s).glucose_series(
+            actor,
+            actor.user_id,
+            "Asia/Shanghai",
+            start=datetime(2025, 3, 1, 8, 10, tzinfo=timezone(timedelta(hours=8))),
+        )
+    assert series.glucose.tolist() == [112.0, 118.0, 131.0, 97.0]
+    assert series.times[0] == datetime(2025, 3, 1, 0, 0, 12, tzinfo=UTC).timestamp()
+    assert series.tz == "Asia/Shanghai"
+    assert later.glucose.tolist() == [131.0, 97.0]
+    assert compute_all(series)["mean"] == pytest.approx(114.5)
+
+
+def test_export_includes_wearable_codes_as_valid_fhir(platform: Platform) -> None:
+    actor = _person(platform, consent=False)
+    _consent(platform, actor, "apple_health")
+    _apple(platform, actor, APPLE / "export_v1.xml")
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        privacy = Privacy(s.gate, platform.clock, (*DEFAULT_SECTIONS, HealthDataSection()))
+        exported = privacy.export(actor, actor.user_id)
+    bundle = Bundle.model_validate(exported)
+    codings = [
+        (coding.system, coding.code)
+        for entry in bundle.entry or []
+        if entry.resource.__resource_type__ == "Observation"
+        for coding in entry.resource.code.coding
+    ]
+    assert len(codings) == 11
+    assert ("urn:aegle:code:apple-health", "sleep-AsleepCore") in codings
+    assert ("http://loinc.org", "59408-5") in codings

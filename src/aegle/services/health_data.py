@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from aegle.core.ports import Clock
+from aegle.importers.cgm_csv import CGM_LOINC
 from aegle.importers.model import (
     ConditionRecord,
     Manifest,
@@ -41,6 +43,7 @@ from aegle.store.health import (
     HealthImport,
     HealthMedication,
 )
+from aegle.vitals.cgm.series import GlucoseSeries
 
 RESOURCE = "health_data"
 _EXPORT_NS = uuid.UUID("6f1d2f0e-4c1b-4a57-9d6e-5a0c2b7e9a11")
@@ -344,6 +347,35 @@ class HealthData:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
         return list(_observations(scope, code, start, end))
 
+    def glucose_series(
+        self,
+        actor: Actor,
+        person_id: str,
+        tz: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        code: str = CGM_LOINC,
+    ) -> GlucoseSeries:
+        """A person's CGM readings in [start, end) as the metric engine's series (mg/dL).
+
+        Reads epoch seconds and values straight into arrays: no per-row objects, so years of
+        5-minute data stay cheap. Readings of the same instant from two devices are both kept.
+        """
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        obs = OBSERVATIONS.c
+        query = select(obs.effective_at, obs.value).where(
+            obs.person_id == scope.person_id, obs.code == code, obs.unit == "mg/dL"
+        )
+        if start is not None:
+            query = query.where(obs.effective_at >= epoch_and_offset(start)[0])
+        if end is not None:
+            query = query.where(obs.effective_at < epoch_and_offset(end)[0])
+        rows = scope.session.execute(query.order_by(obs.effective_at)).all()
+        times = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
+        values = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+        return GlucoseSeries.build(times, values, tz, subject=person_id)
+
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
         return list(
@@ -427,11 +459,12 @@ class HealthDataSection:
         patient = {"reference": f"Patient/{scope.person_id}"}
         for item in _observations(scope, None, None, None):
             system, _, code = item.code.rpartition("|")
+            system = f"urn:aegle:code:{system}" if system else "http://loinc.org"
             resource: Resource = {
                 "resourceType": "Observation",
                 "id": _resource_id(scope.person_id, item.code, item.effective, item.device),
                 "status": "final",
-                "code": {"coding": [{"system": system or "http://loinc.org", "code": code}]},
+                "code": {"coding": [{"system": system, "code": code}]},
                 "subject": patient,
                 "valueQuantity": {
                     "value": item.value,
