@@ -27,13 +27,23 @@ from pydantic import BaseModel
 
 app = typer.Typer(help="Benchmarks (results go in docs/benchmarks.md).", no_args_is_help=True)
 
+# The platform workload: one message for each non-consult intent, zh and en. Every turn runs
+# auth, the access gate and audit chain, the safety screen, the intent classifier, the skill and
+# two inserts. A consultation turn also runs the interview engine; it is measured on its own.
 MESSAGES = (
     ("你好，你能做什么？", "zh"),
-    ("我这两天有点头疼，还流鼻涕", "zh"),
     ("帮我看看这个化验单", "zh"),
     ("How is my blood pressure this week?", "en"),
     ("Can I take ibuprofen with aspirin?", "en"),
     ("医保能报销多少？", "zh"),
+    ("推荐一个心内科医生", "zh"),
+    ("听说喝醋能软化血管，是真的吗？", "zh"),
+)
+# A consultation: a complaint, five answers, then "stop" for the result; over and over.
+CONSULT = (
+    ("我这两天头疼，还流鼻涕、嗓子疼", "zh"),
+    *(("不确定", "zh"),) * 5,
+    ("结束", "zh"),
 )
 
 
@@ -185,21 +195,34 @@ async def _load(
     return result
 
 
-def _prepare_chat(base: str, clients: int) -> list[list[bytes]]:
+def _prepare_chat(
+    base: str, clients: int, script: tuple[tuple[str, str], ...], tag: str, variants: int
+) -> list[list[bytes]]:
     """One user and one conversation per client, like real people chatting at once."""
     per_client = []
     with httpx.Client(base_url=base, timeout=30) as http:
         for index in range(clients):
-            credentials = {"username": f"bench{index}", "password": "bench-password-1"}
+            credentials = {"username": f"{tag}{index}", "password": "bench-password-1"}
             http.post("/api/v1/auth/register", json=credentials).raise_for_status()
             token = http.post("/api/v1/auth/login", json=credentials).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             cid = http.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
             path = f"/api/v1/conversations/{cid}/messages"
+            # Distinct texts, so no cache makes a turn cheaper than a real one.
             per_client.append(
                 [
-                    _request_bytes(path, json.dumps({"text": text, "lang": lang}).encode(), token)
-                    for text, lang in MESSAGES
+                    _request_bytes(
+                        path,
+                        json.dumps(
+                            {
+                                "text": text if variants == 1 else f"{text} #{index}-{n}",
+                                "lang": lang,
+                            }
+                        ).encode(),
+                        token,
+                    )
+                    for n in range(variants)
+                    for text, lang in script
                 ]
             )
     return per_client
@@ -228,25 +251,33 @@ def bench_api(
         )
         subprocess.run([sys.executable, "-m", "aegle.cli", "db", "upgrade"], env=env, check=True)
         results = []
-        for name, target, path in (
-            ("bare FastAPI JSON endpoint", "aegle.cli.bench:bare_app", "/bare"),
-            ("Aegle chat turn", "aegle.server:create_app", None),
-        ):
-            port = _free_port()
-            server = _start_server(target, port, env)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                _wait_ready(base + ("/api/v1/health" if path is None else "/docs"))
-                if path is None:
-                    per_client = _prepare_chat(base, clients)
-                else:
-                    body = json.dumps({"text": "你好", "lang": "zh"}).encode()
-                    per_client = [[_request_bytes(path, body, None)] for _ in range(clients)]
-                results.append(asyncio.run(_load(name, port, per_client, seconds, warmup)))
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-    bare, chat = results
+        port = _free_port()
+        server = _start_server("aegle.cli.bench:bare_app", port, env)
+        try:
+            _wait_ready(f"http://127.0.0.1:{port}/docs")
+            body = json.dumps({"text": "你好", "lang": "zh"}).encode()
+            per_client = [[_request_bytes("/bare", body, None)] for _ in range(clients)]
+            results.append(
+                asyncio.run(_load("bare FastAPI JSON endpoint", port, per_client, seconds, warmup))
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        port = _free_port()
+        server = _start_server("aegle.server:create_app", port, env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(base + "/api/v1/health")
+            chat_load = _prepare_chat(base, clients, MESSAGES, "chat", VARIANTS)
+            consult_load = _prepare_chat(base, clients, CONSULT, "consult", 1)
+            results.append(asyncio.run(_load("Aegle chat turn", port, chat_load, seconds, warmup)))
+            results.append(
+                asyncio.run(_load("Aegle consultation turn", port, consult_load, seconds, warmup))
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    bare, chat, _ = results
     report: dict[str, Any] = {
         "clients": clients,
         "cpus": os.cpu_count(),
