@@ -102,3 +102,12 @@ def test_explain_json(tmp_path: Path) -> None:
     assert data["triage"] == "emergency"
     assert data["critical"][0]["item"]["test_id"] == "k"
     assert data["limitations"]["zh"]
+
+
+def test_pasted_text_from_stdin_and_missing_files() -> None:
+    result = RUNNER.invoke(app, ["labs", "parse", "-", "--json"], input="血红蛋白 98 g/L 130-175\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["items"][0]["flag"] == "L"
+    missing = RUNNER.invoke(app, ["labs", "parse", "/no/such/report.pdf", "--lang", "zh"])
+    assert missing.exit_code == 2
+    assert "找不到该文件" in missing.stderr

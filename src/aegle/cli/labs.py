@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.labs.catalogue import default_catalogue
-from aegle.labs.errors import FileTooLarge, LabInputMixin
+from aegle.labs.errors import FileTooLarge, LabInputMixin, MissingFile
 from aegle.labs.interpret import explain as explain_report
 from aegle.labs.model import ParsedReport
 from aegle.labs.reader import MAX_BYTES, read_report
@@ -19,17 +20,24 @@ from aegle.labs.render import catalogue_json, explanation_text, report_json
 app = typer.Typer(help="Lab reports: parse, explain, catalogue.", no_args_is_help=True)
 
 FileArg = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Text, PDF or photo")
+    str, typer.Argument(help="Text, PDF or photo; '-' reads pasted text from standard input")
 ]
 SexOpt = Annotated[str | None, typer.Option("--sex", help="M or F (else read from the report)")]
 AgeOpt = Annotated[float | None, typer.Option("--age", help="Age in years")]
 
 
-def _read(path: Path, sex: str | None, age: float | None, locale: LocaleCode) -> ParsedReport:
+def _read(file: str, sex: str | None, age: float | None, locale: LocaleCode) -> ParsedReport:
+    path = Path(file)
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        elif not path.is_file():
+            raise MissingFile()
+        elif path.stat().st_size > MAX_BYTES:
             raise FileTooLarge()
-        _document, report = read_report(path.read_bytes(), sex=sex, age=age)
+        else:
+            data = path.read_bytes()
+        _document, report = read_report(data, sex=sex, age=age)
     except LabInputMixin as exc:
         typer.echo(exc.localized(locale), err=True)
         raise typer.Exit(2) from exc

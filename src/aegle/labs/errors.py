@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from aegle.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from aegle.core.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from aegle.core.types import LocaleCode, LocalizedText
 
 
@@ -81,4 +81,12 @@ class UnsupportedLanguage(LabInputMixin, InvalidInput):
     message = LocalizedText(
         zh="暂时只支持中文和英文化验单。",
         en="Only Chinese and English lab reports are supported for now.",
+    )
+
+
+class MissingFile(LabInputMixin, NotFound):
+    code = "lab_report_missing_file"
+    message = LocalizedText(
+        zh="找不到该文件，请检查路径。",
+        en="The file was not found; please check the path.",
     )
