@@ -151,3 +151,20 @@ def test_cli_serves_many_interviews_and_prints_only_protocol_lines() -> None:
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [m["type"] for m in out] == ["result", "error", "result"]
     assert out[2]["triage"]["level"] in ("emergency", "emergency_ambulance")
+
+
+def test_cli_survives_undecodable_bytes_under_a_c_locale() -> None:
+    import os
+
+    aegle = Path(sys.executable).with_name("aegle")
+    data = '{"type":"start","lang":"zh","message":"头痛","max_questions":0}\n'.encode()
+    proc = subprocess.run(
+        [str(aegle), "interview", "--jsonl"],
+        input=b"\xff\xfe\x80\n" + data,
+        capture_output=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": ""},
+    )
+    out = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert [m["type"] for m in out] == ["error", "result"]

@@ -1,7 +1,8 @@
 """`aegle interview --jsonl`: the interview protocol on stdin/stdout (issue 3).
 
 One process serves many interviews; every input line gets exactly one output line; nothing but
-protocol lines goes to stdout. The protocol itself lives in `aegle.clinic.protocol`.
+protocol lines goes to stdout (UTF-8 whatever the locale). The protocol itself lives in
+`aegle.clinic.protocol`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ def interview(
     from aegle.clinic.protocol import Session
 
     session = Session()
-    stdin = sys.stdin
-    stdout = sys.stdout
-    for raw in stdin:
-        line = raw.strip()
+    out = sys.stdout.buffer
+    # Bytes in, bytes out: undecodable input becomes an error line instead of a crash, and the
+    # output is UTF-8 even under a C/POSIX locale.
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace").strip()
         if not line:
             continue
         try:
@@ -35,5 +37,5 @@ def interview(
             session.interview = None
             messages = [{"type": "error", "message": "internal error; the interview was reset"}]
         for message in messages:
-            stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
-        stdout.flush()
+            out.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8"))
+        out.flush()
