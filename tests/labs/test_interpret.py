@@ -167,3 +167,9 @@ def test_glucose_and_lipid_cut_points_work_in_mg_dl() -> None:
     assert "glucose" in ids  # 140 mg/dL = 7.8 mmol/L
     lipids = next(p for p in result.patterns if p.id == "lipids")
     assert "pancreatitis" in lipids.detail.en  # 600 mg/dL = 6.8 mmol/L
+
+
+def test_summary_line_counts_results() -> None:
+    result = explain(parse_text("钾 6.9 mmol/L 3.5-5.3\nALT 80 U/L 9-50\n血红蛋白 140 g/L 130-175"))
+    assert "3 results read: 1 critical, 1 abnormal, 1 normal." in explanation_text(result, "en")
+    assert "危急 1 项" in explanation_text(result, "zh-CN")

@@ -69,6 +69,10 @@ def _source_text(catalogue: Catalogue, source_id: str) -> str:
 
 _LABELS = {
     "title": LocalizedText(zh="化验单解读", en="Lab report explained"),
+    "summary": LocalizedText(
+        zh="共读取 {total} 项结果：危急 {critical} 项，异常 {abnormal} 项，正常 {normal} 项。",
+        en="{total} results read: {critical} critical, {abnormal} abnormal, {normal} normal.",
+    ),
     "critical": LocalizedText(zh="危急值", en="Critical results"),
     "abnormal": LocalizedText(zh="异常结果", en="Abnormal results"),
     "normal": LocalizedText(
@@ -146,6 +150,24 @@ def _refs(ids: list[str], numbers: dict[str, int]) -> str:
 def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
     numbers, listing = _numbering(explanation)
     out: list[str] = [f"# {_label('title', locale)}", ""]
+    total = sum(
+        len(group)
+        for group in (
+            explanation.critical,
+            explanation.abnormal,
+            explanation.normal,
+            explanation.unknown,
+        )
+    )
+    out += [
+        _label("summary", locale).format(
+            total=total,
+            critical=len(explanation.critical),
+            abnormal=len(explanation.abnormal),
+            normal=len(explanation.normal),
+        ),
+        "",
+    ]
     if explanation.critical:
         from aegle.labs.interpret import CRITICAL_ADVICE
 
