@@ -363,18 +363,17 @@ class HealthData:
         5-minute data stay cheap. Readings of the same instant from two devices are both kept.
         """
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
-        obs = OBSERVATIONS.c
-        query = select(obs.effective_at, obs.value).where(
-            obs.person_id == scope.person_id, obs.code == code, obs.unit == "mg/dL"
+        times, values = health.value_series(
+            scope.session,
+            scope.person_id,
+            code,
+            "mg/dL",
+            None if start is None else epoch_and_offset(start)[0],
+            None if end is None else epoch_and_offset(end)[0],
         )
-        if start is not None:
-            query = query.where(obs.effective_at >= epoch_and_offset(start)[0])
-        if end is not None:
-            query = query.where(obs.effective_at < epoch_and_offset(end)[0])
-        rows = scope.session.execute(query.order_by(obs.effective_at)).all()
-        times = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
-        values = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-        return GlucoseSeries.build(times, values, tz, subject=person_id)
+        return GlucoseSeries.build(
+            np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64), tz, person_id
+        )
 
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)

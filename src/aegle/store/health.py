@@ -238,3 +238,35 @@ def device_id(session: Session, person_id: str, source: str, device: str) -> int
     created = session.scalar(query)
     assert created is not None
     return int(created)
+
+
+def value_series(
+    session: Session,
+    person_id: str,
+    code: str,
+    unit: str,
+    start: int | None = None,
+    end: int | None = None,
+) -> tuple[list[int], list[float]]:
+    """(epoch seconds, values) of one person's code in [start, end), oldest first.
+
+    Read through the driver's cursor: years of 5-minute data are hundreds of thousands of rows,
+    and this is the hot read of the metric engines; the (person, code, time) key serves it.
+    """
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        "SELECT effective_at, value FROM health_observations "  # noqa: S608 - constants only
+        f"WHERE person_id = {marker} AND code = {marker} AND unit = {marker} "
+        f"AND effective_at >= {marker} AND effective_at < {marker} "
+        "ORDER BY effective_at"
+    )
+    low = -(2**62) if start is None else start
+    high = 2**62 if end is None else end
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, (person_id, code, unit, low, high))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return [row[0] for row in rows], [row[1] for row in rows]
