@@ -299,3 +299,23 @@ def test_export_includes_wearable_codes_as_valid_fhir(platform: Platform) -> Non
     assert len(codings) == 11
     assert ("urn:aegle:code:apple-health", "sleep-AsleepCore") in codings
     assert ("http://loinc.org", "59408-5") in codings
+
+
+def test_a_flood_of_bad_records_is_counted_in_full(platform: Platform, tmp_path: Path) -> None:
+    actor = _person(platform, consent=False)
+    _consent(platform, actor, "apple_health")
+    export = tmp_path / "export.xml"
+    bad = (
+        ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" unit="count/min" '
+        'startDate="2025-03-01 08:00:{s:02d} +0800" endDate="2025-03-01 08:00:00 +0800" '
+        'value="{v}"/>\n'
+    )
+    body = "".join(bad.format(s=i % 60, v=900 + i) for i in range(1005))
+    export.write_text(f"<HealthData>\n{body}</HealthData>\n", encoding="utf-8")
+    result = _apple(platform, actor, export)
+    assert len(result["quarantined"]) == 1000  # type: ignore[arg-type]
+    assert result["quarantined_total"] == 1005
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        [record] = _health(platform, s).imports(actor, actor.user_id)
+    assert record.quarantined == 1005

@@ -59,6 +59,7 @@ class ImportResult:
     medications_added: int = 0
     skipped: int = 0  # older than the previous import's cursor (incremental sources)
     quarantined: list[Quarantined] = field(default_factory=list)
+    quarantined_unlisted: int = 0  # beyond the listed ones (huge streams list the first 1,000)
 
     @property
     def duplicates(self) -> int:
@@ -74,6 +75,7 @@ class ImportResult:
             "medications_added": self.medications_added,
             "skipped_as_already_imported": self.skipped,
             "quarantined": [{"where": q.where, "reason": q.reason} for q in self.quarantined],
+            "quarantined_total": len(self.quarantined) + self.quarantined_unlisted,
         }
 
 
@@ -197,7 +199,7 @@ class HealthData:
         record.added = result.observations_added + result.conditions_added
         record.added += result.medications_added
         record.duplicates = result.duplicates
-        record.quarantined = len(result.quarantined)
+        record.quarantined = len(result.quarantined) + result.quarantined_unlisted
         record.cursor = cursor
         record.detail = {
             "skipped": result.skipped,
@@ -299,6 +301,9 @@ class HealthData:
         )
         result.observations_added, result.observations_offered = added, offered
         result.quarantined.extend(stream.quarantined)
+        result.quarantined_unlisted = max(
+            0, getattr(stream, "quarantined_count", 0) - len(stream.quarantined)
+        )
         result.skipped = stream.skipped
         return self.finish_import(scope, record, result, cursor=stream.cursor or since)
 
