@@ -155,3 +155,18 @@ def test_ddxplus_patients_are_mostly_diagnosed_first(tmp_path: object) -> None:
         top = build_result(iv)["differential"][0]["codes"]
         hits += f"ddxplus:{p.pathology}" in top
     assert hits / len(rows) >= 0.85
+
+
+def test_summary_is_valid_fhir_r4b() -> None:
+    from fhir.resources.R4B.clinicalimpression import ClinicalImpression
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    iv = Interview.start(lang="zh", message="咳嗽发烧三天", max_questions=2)
+    while (q := iv.next_question()) is not None:
+        iv.answer(q.id, AnswerInput(message="有"))
+    fhir = build_result(iv)["summary"]["fhir"]
+    qr = QuestionnaireResponse.model_validate(fhir["questionnaire_response"])
+    assert qr.item is not None
+    assert len(qr.item) == 1 + len(iv.records)
+    ci = ClinicalImpression.model_validate(fhir["clinical_impression"])
+    assert ci.finding

@@ -309,11 +309,8 @@ def fhir_resources(iv: Interview, level: TriageLevel, shown: list[Shown]) -> dic
             {
                 "linkId": r.question.id,
                 "text": r.question.text,
-                "code": [
-                    {"system": c.split(":", 1)[0], "code": c.split(":", 1)[1]}
-                    for c in r.question.codes
-                    if ":" in c
-                ],
+                # The finding the question asked about, as a URI (the codes are in the result).
+                "definition": f"urn:aegle:clinic:finding:{r.question.finding}",
                 "answer": [{"valueString": r.verbatim}],
             }
         )
@@ -321,6 +318,7 @@ def fhir_resources(iv: Interview, level: TriageLevel, shown: list[Shown]) -> dic
     impression = {
         "resourceType": "ClinicalImpression",
         "status": "completed",
+        "subject": {"display": "Interviewed person"},
         "description": f"Triage: {level.value}",
         "finding": [
             {
