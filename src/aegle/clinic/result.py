@@ -55,6 +55,14 @@ _TEXT = {
 }
 
 
+_SAID_ZH = {"yes": "是", "no": "否", "unknown": "不知道"}
+
+
+def _said(verbatim: str, lang: str) -> str:
+    """Structured answers in the reader's language; free text stays verbatim."""
+    return _SAID_ZH.get(verbatim, verbatim) if lang == "zh-CN" else verbatim
+
+
 def _t(key: str, lang: str) -> str:
     return _TEXT[key]["zh" if lang == "zh-CN" else "en"]
 
@@ -287,7 +295,7 @@ def pre_consultation(
             or none
         ),
         f"{_t('answers', lang)}:",
-        *[f"  {r.question.text} -> {r.verbatim}" for r in iv.records],
+        *[f"  {r.question.text} -> {_said(r.verbatim, lang)}" for r in iv.records],
     ]
     return {"text": "\n".join(lines), "fhir": fhir_resources(iv, level, shown)}
 
