@@ -283,3 +283,16 @@ def test_signed_values_and_ranges() -> None:
 def test_signs_attached_to_names() -> None:
     assert one("Cl-  0  mmol/L  0-0.1").name == "Cl-"
     assert one("K+ 4.1 mmol/L 3.5-5.3").test_id == "k"
+
+
+def test_ocr_style_glue_and_unit_slips() -> None:
+    us = one("Glucose01  112High  98  01/02/2024  mg/dL  70-99")
+    assert (us.name, us.value, us.flag) == ("Glucose", 112, "H")
+    glued = one("游离三碘甲状腺原氨酸4.6pmo1/L3.1-6.8")
+    assert (glued.value, glued.ucum) == (4.6, "pmol/L")
+    assert glued.reference_range is not None
+    assert glued.reference_range.high == 6.8
+    arrow = one("活化部分凝血活酶时间41.5↑秒25-40")
+    assert (arrow.flag, arrow.ucum) == ("H", "s")
+    assert one("白细胞计数  1.89  10~9/L  3.5-9.5").ucum == "10*9/L"
+    assert one("IgG4 1.2 g/L 0.03-2.0").name == "IgG4"

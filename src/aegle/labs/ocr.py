@@ -101,6 +101,8 @@ OCR_UNIT_FIXES = ((re.compile(r"(?<=/)1\.?$"), "l"), (re.compile(r"^f1$"), "fl")
 
 
 def _fix_text(text: str) -> str:
+    # "γ-谷氨酰基转移酶" comes back as "Y-谷氨酰基转移酶".
+    text = re.sub(r"^[Yy](?=-?[\u4e00-\u9fff])", "γ", text)
     for pattern, replacement in OCR_UNIT_FIXES:
         text = pattern.sub(replacement, text)
     text = DECIMAL_COMMA.sub(".", text)

@@ -26,7 +26,14 @@ RANGE_RE = re.compile(rf"^[\[(]?\s*([-+]?{_NUM})\s*{_SEP}\s*([-+]?{_NUM})\s*[\])
 ONE_SIDED_RE = re.compile(rf"^[\[(]?\s*(<=|>=|≤|≥|<|>|小于|大于|低于|高于)\s*({_NUM})\s*[\])]?$")
 VALUE_RE = re.compile(rf"^(<=|>=|≤|≥|<|>)?\s*([-+]?{_NUM})$")
 SCI_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*[eE]\s*\+?(\d{1,2})(/[lL]|/[uμµ][lL])?$")
-GLUED_FLAG_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|↓|HH|LL|H|L|\*)$")
+GLUED_FLAG_RE = re.compile(
+    rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})(↑↑|↓↓|↑|↓|HH|LL|H|L|\*|High|Low|HIGH|LOW)$"
+)
+# OCR glue: "4.6pmo1/L3.1-6.8" (value, unit, range) and "秒25-40" (unit, range).
+GLUED_VALUE_UNIT_RANGE_RE = re.compile(
+    rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([^\d\s<>≤≥~～-][^\s]*?)({_NUM}\s*{_SEP}\s*{_NUM})$"
+)
+GLUED_UNIT_RANGE_RE = re.compile(rf"^([^\d\s<>≤≥~～()\[\]-][^\d\s]*?)({_NUM}\s*{_SEP}\s*{_NUM})$")
 GLUED_RANGE_UNIT_RE = re.compile(rf"^({_NUM}\s*{_SEP}\s*{_NUM})((?:\.(?!\d)|[^\d.\s]).*)$")
 GLUED_VALUE_UNIT_RE = re.compile(rf"^((?:<=|>=|≤|≥|<|>)?{_NUM})([a-zA-Zμµ%/*^][^\s]*)$")
 NAME_VALUE_RE = re.compile(r"^(.*?[^\d\s.+\-])(\s*(?:<=|>=|≤|≥|<|>)?\d.*)$")
@@ -34,6 +41,7 @@ SECTION_LABEL_MAX = 24
 SIGN_RE = re.compile(r"^\((?:\+|-|—|±)\)$")
 RANGE_LABEL_RE = re.compile(r"^[\u4e00-\u9fff]{1,6}[:：]?(?=[<>≤≥\d])")
 LAB_CODE_RE = re.compile(r"^0\d$")
+LAB_CODE_GLUED_RE = re.compile(r"^0\d(?=\s|$)")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
 
@@ -147,7 +155,7 @@ def _split_pieces(rest: str) -> list[str]:
     rest = re.sub(r"([<>≤≥])\s+(?=\d)", r"\1", rest)
     # "250,000": thousands separators (a decimal comma never has exactly three digits here).
     rest = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", rest)
-    rest = re.sub(r"(?<=\d)\s*([↑↓]+)", r" \1", rest)
+    rest = re.sub(r"(?<=\d)\s*([↑↓]+)\s*", r" \1 ", rest)
     rest = re.sub(r"([x×*])\s+(?=10)", r"\1", rest)
     # "0 - 0.1": a range printed with spaces around its separator is one cell.
     rest = re.sub(r"(?<=\d)\s*(--|-|~|～|—|–|―)\s*(?=\d)", r"\1", rest)
@@ -157,8 +165,14 @@ def _split_pieces(rest: str) -> list[str]:
 
 
 def _split_token(token: str) -> list[str]:
-    if SCI_RE.match(token):
-        return [token]
+    if SCI_RE.match(token) or normalize_unit(token):
+        return [token]  # "10~9/L" is a unit, not the range 10~9 glued to "/L"
+    match = GLUED_VALUE_UNIT_RANGE_RE.match(token)
+    if match and normalize_unit(match.group(2)):
+        return [match.group(1), match.group(2), match.group(3)]
+    match = GLUED_UNIT_RANGE_RE.match(token)
+    if match and normalize_unit(match.group(1)):
+        return [match.group(1), match.group(2)]
     match = GLUED_RANGE_UNIT_RE.match(token)
     if match:
         # The range is kept even when what is glued to it is not a unit we know ("p8").
@@ -311,7 +325,9 @@ class ReportParser:
             # An ASCII alias must not run into more letters ("CA" inside "CA125").
             last = text[end - 1]
             glued = bool(nxt) and nxt.isascii() and (nxt.isalnum() or nxt in "%#/")
-            if glued and last.isascii() and last.isalnum():
+            # "Glucose01": OCR lost the space before a performing-lab code column.
+            lab_code = LAB_CODE_GLUED_RE.match(text[end:]) is not None
+            if glued and last.isascii() and last.isalnum() and not lab_code:
                 continue
             found.append((end, tests))
         return found
@@ -346,6 +362,12 @@ class ReportParser:
         parts = re.split(r"\s{2,}|\t", stripped, maxsplit=1)
         if len(parts) == 2 and parts[0].strip():
             yield _Row(parts[0].strip(), [], parts[1], line, False)
+        # Unknown name: the words before the first result-like word ("IgG4 1.2 g/L").
+        words = stripped.split()
+        for index in range(1, len(words)):
+            if VALUE_RE.match(words[index]) or GLUED_FLAG_RE.match(words[index]):
+                yield _Row(" ".join(words[:index]), [], " ".join(words[index:]), line, False)
+                break
         match = NAME_VALUE_RE.match(stripped)
         if match and match.group(1).strip():
             yield _Row(match.group(1).strip(" :："), [], match.group(2), line, False)

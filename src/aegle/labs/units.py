@@ -135,6 +135,10 @@ def normalize_unit(printed: str | None) -> str | None:
     key = _key(printed).strip("()[]")
     if key in _ALIASES:
         return _ALIASES[key]
+    # OCR reads "l" as "1" inside units: "mmo1/L", "pmo1/L", "μmo1/L".
+    repaired = re.sub(r"(?<=mo)1(?=/)", "l", key)
+    if repaired != key and repaired in _ALIASES:
+        return _ALIASES[repaired]
     match = _COUNT.match(key)
     if match:
         power, per = match.groups()
