@@ -113,3 +113,9 @@ def test_hedged_finding_moves_the_differential_less() -> None:
     shift_firm = abs(firm.log_post - firm.log_prior).max()
     shift_soft = abs(soft.log_post - soft.log_prior).max()
     assert 0 < shift_soft < shift_firm
+
+
+def test_chinese_numeral_ages() -> None:
+    assert understand("宝宝三个月，拉肚子两天了").age == 0
+    assert understand("孩子两岁半发烧").age == 2
+    assert understand("老人七十八岁，胸闷").age == 78

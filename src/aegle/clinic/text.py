@@ -312,6 +312,12 @@ def _parse_age_sex(text: str, u: Understanding) -> None:
                 u.age = int(m2.group(1))
             elif re.search(r"(\d{1,2})\s*个?月大|(\d{1,2})\s*个月的?(?:宝宝|婴儿|孩子)", text):
                 u.age = 0
+            else:
+                m3 = re.search(r"([一二两三四五六七八九十]{1,3})(?:周岁|岁半|岁|个月大|个月)", text)
+                if m3 and ("个月" in m3.group(0) or "月大" in m3.group(0)):
+                    u.age = 0
+                elif m3:
+                    u.age = _zh_number(m3.group(1))
     if u.age is not None and u.age > 120:
         u.age = None
     if re.search(r"\b(?:female|woman|girl|lady)\b|女", text):
@@ -322,6 +328,26 @@ def _parse_age_sex(text: str, u: Understanding) -> None:
         u.sex = "F"
     elif re.search(r"\b(?:he|his)\b", text):
         u.sex = "M"
+
+
+def _zh_number(raw: str) -> int:
+    """一 .. 九十九 written in Chinese numerals."""
+    digits = {
+        "一": 1,
+        "二": 2,
+        "两": 2,
+        "三": 3,
+        "四": 4,
+        "五": 5,
+        "六": 6,
+        "七": 7,
+        "八": 8,
+        "九": 9,
+    }
+    if "十" in raw:
+        tens, _, ones = raw.partition("十")
+        return digits.get(tens, 1) * 10 + digits.get(ones, 0)
+    return digits.get(raw, 0)
 
 
 def _parse_duration(text: str, u: Understanding) -> None:
