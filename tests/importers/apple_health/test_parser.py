@@ -211,3 +211,14 @@ def test_arbitrary_bytes_are_parsed_or_refused(
         _rows(path)
     except InvalidInput:
         return
+
+
+def test_stopping_early_ends_the_parsing_thread(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "export.xml"
+    _synthetic(path, 30_000)  # several chunks, more than the prefetch depth
+    rows = AppleHealthExport(path).rows()
+    assert next(rows).code == "8867-4"
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "apple-health-parse"]
