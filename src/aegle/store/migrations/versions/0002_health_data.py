@@ -72,33 +72,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", "code", "effective_at", "device_id"),
         sqlite_with_rowid=False,
     )
-    for table, extra in (
-        ("health_conditions", ("clinical_status", "onset_at", "abatement_at")),
-        ("health_medications", ("status", "intent", "authored_at", "dosage")),
-    ):
-        columns = {
-            "clinical_status": sa.Column("clinical_status", sa.String(length=32), nullable=False),
-            "onset_at": sa.Column("onset_at", sa.BigInteger(), nullable=True),
-            "abatement_at": sa.Column("abatement_at", sa.BigInteger(), nullable=True),
-            "status": sa.Column("status", sa.String(length=32), nullable=False),
-            "intent": sa.Column("intent", sa.String(length=32), nullable=False),
-            "authored_at": sa.Column("authored_at", sa.BigInteger(), nullable=True),
-            "dosage": sa.Column("dosage", sa.String(length=500), nullable=False),
-        }
-        op.create_table(
-            table,
-            sa.Column("id", _BigInt, autoincrement=True, nullable=False),
-            _person(),
-            sa.Column("natural_key", sa.String(length=128), nullable=False),
-            sa.Column("system", sa.String(length=128), nullable=False),
-            sa.Column("code", sa.String(length=64), nullable=False),
-            sa.Column("display", sa.String(length=255), nullable=False),
-            *(columns[name] for name in extra),
-            sa.Column("source", sa.String(length=32), nullable=False),
-            sa.Column("import_id", sa.Integer(), nullable=False),
-            sa.PrimaryKeyConstraint("id"),
-            sa.UniqueConstraint("person_id", "natural_key", name=f"uq_{table}_natural"),
-        )
+    op.create_table(
+        "health_conditions",
+        *_coded_columns(),
+        sa.Column("clinical_status", sa.String(length=32), nullable=False),
+        sa.Column("onset_at", sa.BigInteger(), nullable=True),
+        sa.Column("abatement_at", sa.BigInteger(), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "natural_key", name="uq_health_conditions_natural"),
+    )
+    op.create_table(
+        "health_medications",
+        *_coded_columns(),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("intent", sa.String(length=32), nullable=False),
+        sa.Column("authored_at", sa.BigInteger(), nullable=True),
+        sa.Column("dosage", sa.String(length=500), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "natural_key", name="uq_health_medications_natural"),
+    )
+
+
+def _coded_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+    return [
+        sa.Column("id", _BigInt, autoincrement=True, nullable=False),
+        _person(),
+        sa.Column("natural_key", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=128), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("display", sa.String(length=255), nullable=False),
+    ]
 
 
 def downgrade() -> None:
