@@ -313,8 +313,15 @@ def _parse_age_sex(text: str, u: Understanding) -> None:
             elif re.search(r"(\d{1,2})\s*个?月大|(\d{1,2})\s*个月的?(?:宝宝|婴儿|孩子)", text):
                 u.age = 0
             else:
-                m3 = re.search(r"([一二两三四五六七八九十]{1,3})(?:周岁|岁半|岁|个月大|个月)", text)
-                if m3 and ("个月" in m3.group(0) or "月大" in m3.group(0)):
+                # "三个月" alone is usually a duration; a baby's age says 大 or names the baby.
+                m3 = re.search(
+                    r"([一二两三四五六七八九十]{1,3})(?:周岁|岁半|岁|个月大|个多月大|个月的?(?:宝宝|婴儿|孩子))"
+                    r"|(?:宝宝|婴儿|孩子|宝贝)[^，。,.]{0,2}?([一二两三四五六七八九十]{1,3})个多?月",
+                    text,
+                )
+                if m3 and m3.group(1) is None:
+                    u.age = 0
+                elif m3 and "月" in m3.group(0):
                     u.age = 0
                 elif m3:
                     u.age = _zh_number(m3.group(1))
