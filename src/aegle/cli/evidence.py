@@ -81,6 +81,7 @@ def ask(
         typer.echo(f"[{n}] {c.id} — {c.title}; {c.source}")
 
 
+@app.command("show")
 @evidence_app.command("show")
 def show(
     passage_id: Annotated[str, typer.Argument(help="A passage id from an answer.")],

@@ -127,11 +127,11 @@ class Answerer:
             for pos, sentence in enumerate(split_sentences(hit.passage.text)):
                 terms = set(tokenize(sentence))
                 own = sum(w for t, w in weights.items() if t in terms)
-                if own <= 0:
-                    continue
                 # A sentence under a heading that matches the question inherits part of it.
                 inherited = sum(w for t, w in weights.items() if t in heading and t not in terms)
-                value = (own + 0.5 * inherited) * (hit.score / top) * (1.1 if pos == 0 else 1.0)
+                if own + inherited <= 0:
+                    continue
+                value = (own + 0.6 * inherited) * (hit.score / top) * (1.1 if pos == 0 else 1.0)
                 scored.append((value, rank, pos, sentence, hit.passage.id))
         if not scored:
             return abstention(lang)

@@ -80,7 +80,9 @@ class Retriever:
                 bridged.update(tokenize(" ".join(forms)))
         for term in dict.fromkeys(query.terms):
             # A word the corpus has never seen is strong evidence the question is elsewhere.
-            weight = self.bm25.idf.get(term, 1.5 * self.bm25.max_idf)
+            # (A lone Chinese character is weaker evidence: colloquial words like 脚 vary.)
+            unseen = 0.5 if len(term) == 1 else 1.5
+            weight = self.bm25.idf.get(term, unseen * self.bm25.max_idf)
             total += weight
             if term in passage_terms or term in bridged:
                 found += weight

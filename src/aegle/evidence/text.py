@@ -21,7 +21,8 @@ few nor s t don get got am let us please tell know want need like much many thin
 _ZH_STOP_WORDS = """
 的 了 是 在 和 与 或 及 也 都 就 而 被 把 对 为 以 等 这 那 这些 那些 一个 一种 什么 怎么 怎样
 如何 吗 呢 吧 啊 我 你 他 她 它 我们 你们 他们 有 没有 会 能 可以 应该 需要 要 不 很 还 又 个 种
-些 哪些 多少 为什么 是否 请问 请 一下 自己 时 时候 如果 因为 所以 但是 但 或者 以及 其 之 中"""
+些 哪些 多少 几 为什么 打 是否 请问 请 一下 自己 时 时候
+如果 因为 所以 但是 但 或者 以及 其 之 中"""
 EN_STOP = frozenset(_EN_STOP_WORDS.split())
 ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
 
@@ -37,11 +38,20 @@ def add_words(words: Iterable[str]) -> None:
 
 
 def _stem(word: str) -> str:
-    # Light, predictable English folding: plurals only (stemming beyond this hurts medical terms).
+    """Light, predictable English folding (plurals, -ing, -ed, final e), the same on both sides,
+    so "recognise" meets "recognising" and "monitored" meets "monitoring"."""
+    if not word.isalpha():
+        return word
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ed"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 
