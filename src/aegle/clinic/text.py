@@ -319,9 +319,7 @@ def _parse_age_sex(text: str, u: Understanding) -> None:
                     r"|(?:宝宝|婴儿|孩子|宝贝)[^，。,.]{0,2}?([一二两三四五六七八九十]{1,3})个多?月",
                     text,
                 )
-                if m3 and m3.group(1) is None:
-                    u.age = 0
-                elif m3 and "月" in m3.group(0):
+                if m3 and (m3.group(1) is None or "月" in m3.group(0)):
                     u.age = 0
                 elif m3:
                     u.age = _zh_number(m3.group(1))
