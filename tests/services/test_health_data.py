@@ -319,3 +319,15 @@ def test_a_flood_of_bad_records_is_counted_in_full(platform: Platform, tmp_path:
     with platform.unit_of_work() as s:
         [record] = _health(platform, s).imports(actor, actor.user_id)
     assert record.quarantined == 1005
+
+
+def test_migration_0002_matches_the_health_tables(platform: Platform) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from aegle.store.tables import Base
+
+    with platform.database.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    ours = [d for d in diffs if "health_" in repr(d)]
+    assert ours == []
