@@ -331,3 +331,19 @@ def test_migration_0002_matches_the_health_tables(platform: Platform) -> None:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     ours = [d for d in diffs if "health_" in repr(d)]
     assert ours == []
+
+
+def test_driver_errors_surface_as_our_errors(platform: Platform) -> None:
+    from aegle.core.errors import Conflict
+    from aegle.store import health
+
+    with pytest.raises(Conflict), platform.database.transaction() as session:
+        # no such person: the foreign key refuses the row
+        health.insert_tuples(
+            session,
+            health.OBSERVATIONS,
+            health.OBSERVATION_COLUMNS,
+            [("nobody", "8867-4", 0, 1, None, None, 60.0, "/min", 1)],
+        )
+    with pytest.raises(ValueError, match="not columns"), platform.database.transaction() as session:
+        health.insert_tuples(session, health.OBSERVATIONS, ("person_id", "nope"), [])

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from aegle.core.errors import Conflict, StorageError
 from aegle.store.tables import Base
 
 BATCH: Final = 5000
@@ -193,6 +194,9 @@ def insert_tuples(
 
     Values must already be in storage form (ints, floats, strings). Returns (added, offered).
     """
+    unknown = set(columns) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(columns)
@@ -206,6 +210,7 @@ def insert_tuples(
     cursor = connection.connection.cursor()
     added = offered = 0
     chunk: list[tuple[Any, ...]] = []
+    dbapi = connection.dialect.loaded_dbapi
     try:
         for row in rows:
             chunk.append(row)
@@ -218,6 +223,11 @@ def insert_tuples(
             cursor.executemany(sql, chunk)
             added += int(cursor.rowcount)
             offered += len(chunk)
+    # The session's error translation doesn't see the raw cursor; do it here.
+    except dbapi.IntegrityError as exc:
+        raise Conflict() from exc
+    except dbapi.Error as exc:
+        raise StorageError() from exc
     finally:
         cursor.close()
     return added, offered
@@ -267,6 +277,8 @@ def value_series(
     try:
         cursor.execute(sql, (person_id, code, unit, low, high))
         rows = cursor.fetchall()
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise StorageError() from exc
     finally:
         cursor.close()
     return [row[0] for row in rows], [row[1] for row in rows]
