@@ -88,3 +88,20 @@ def test_red_flag_rules_can_force_an_ambulance() -> None:
     rule = next(r for r in kb.red_flags if r.id == "chest_pain_radiation_sweating")
     assert rule.fires({"chest_pain", "sweating"}, 50)
     assert not rule.fires({"chest_pain"}, 50)
+
+
+def test_no_yaml_file_repeats_a_key() -> None:
+    """PyYAML keeps the last of two equal keys silently; a repeated key would lose knowledge."""
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def construct(loader: Strict, node: yaml.MappingNode, deep: bool = False) -> object:
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        repeated = {k for k in keys if keys.count(k) > 1}
+        assert not repeated, f"repeated keys {repeated} at {node.start_mark}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct)
+    for path in KNOWLEDGE_DIR.rglob("*.yaml"):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)  # noqa: S506

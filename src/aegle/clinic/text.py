@@ -113,8 +113,9 @@ class _Lexicon:
 
 
 def normalize(text: str) -> str:
+    """NFKC, lower case, and hyphens between words read as spaces ("left-lower" = "left lower")."""
     text = unicodedata.normalize("NFKC", text)[:MAX_CHARS]
-    return text.lower()
+    return re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text.lower())
 
 
 def _build(kb: Knowledge) -> _Lexicon:

@@ -89,7 +89,7 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
         f = Finding.model_validate(raw)
         findings[f.id] = f
     data = _read(directory / "findings.yaml")
-    unknown = set(data) - {"blocks", "synonyms", "phrases", "snomed"}
+    unknown = set(data) - {"blocks", "synonyms", "phrases", "more_phrases", "snomed"}
     if unknown:
         raise ConfigurationError(f"findings.yaml: unknown keys {sorted(unknown)}")
     for block in data["blocks"]:
@@ -105,7 +105,11 @@ def _load_findings(directory: Path) -> dict[str, Finding]:
             if f.id in findings:
                 raise ConfigurationError(f"finding {f.id} is defined twice")
             findings[f.id] = f.model_copy(update={"codes": [f"aegle:{f.id}", *f.codes]})
-    pairs = [*(data.get("synonyms") or {}).items(), *(data.get("phrases") or {}).items()]
+    pairs = [
+        *(data.get("synonyms") or {}).items(),
+        *(data.get("phrases") or {}).items(),
+        *(data.get("more_phrases") or {}).items(),
+    ]
     for fid, raw_syn in pairs:
         if fid not in findings:
             raise ConfigurationError(f"findings.yaml synonyms: unknown finding {fid}")
