@@ -164,8 +164,7 @@ def text_from_boxes(
     lines: list[str] = []
     for row in rows_from_boxes(boxes):
         cells: list[str] = []
-        for box in row:
-            text = box.text.strip()
+        for text in _words_to_cells(row):
             pieces = _split_at_names(fixer, _fix_text(text)) if ocr else [text]
             cells.extend(piece for piece in pieces if piece)
         record: list[str] = []
@@ -179,6 +178,24 @@ def text_from_boxes(
             record.append(fixed if starts_name else cell)
         _emit(record, lines, ocr=ocr)
     return "\n".join(lines)
+
+
+def _words_to_cells(row: list[Box]) -> list[str]:
+    """Boxes closer than about half a character are one cell ("Free" + "T4" -> "Free T4");
+    wider gaps are column gaps."""
+    heights = [b.height for b in row if b.height > 0]
+    gap_limit = (median(heights) if heights else 20.0) * 0.6
+    cells: list[str] = []
+    right: float | None = None
+    for box in row:
+        left = min(p[0] for p in box.points)
+        text = box.text.strip()
+        if cells and right is not None and left - right < gap_limit:
+            cells[-1] = f"{cells[-1]} {text}"
+        else:
+            cells.append(text)
+        right = max(p[0] for p in box.points)
+    return cells
 
 
 def _split_at_names(fixer: NameFixer, text: str) -> list[str]:
