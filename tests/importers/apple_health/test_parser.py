@@ -222,3 +222,49 @@ def test_stopping_early_ends_the_parsing_thread(tmp_path: Path) -> None:
     assert next(rows).code == "8867-4"
     rows.close()
     assert not [t for t in threading.enumerate() if t.name == "apple-health-parse"]
+
+
+_attr = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters='"<&'),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=st.lists(
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(
+                    [
+                        "HKQuantityTypeIdentifierHeartRate",
+                        "HKQuantityTypeIdentifierOxygenSaturation",
+                        "HKQuantityTypeIdentifierBloodGlucose",
+                        "HKCategoryTypeIdentifierSleepAnalysis",
+                    ]
+                )
+                | _attr,
+                "unit": st.sampled_from(["count/min", "%", "mg/dL", ""]) | _attr,
+                "value": st.floats(allow_nan=True).map(str) | _attr,
+                "startDate": st.just("2025-03-01 08:00:00 +0800") | _attr,
+                "endDate": st.just("2025-03-01 08:10:00 +0800") | _attr,
+                "creationDate": st.just("2025-03-01 08:20:00 +0800") | _attr,
+            }
+        ),
+        max_size=8,
+    )
+)
+def test_records_with_arbitrary_attributes_never_crash(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, str]]
+) -> None:
+    path = tmp_path_factory.mktemp("attrs") / "export.xml"
+    body = "".join(
+        "<Record " + " ".join(f'{k}="{v}"' for k, v in r.items()) + ' sourceName="s"/>'
+        for r in records
+    )
+    path.write_text(f"<HealthData>{body}</HealthData>", encoding="utf-8")
+    export, rows = _rows(path)
+    assert export.read == len(records)
+    assert len(rows) + export.unmapped + export.quarantined_count <= len(records)
+    for row in rows:
+        assert row.value == row.value  # no NaN stored
