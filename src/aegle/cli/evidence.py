@@ -64,15 +64,47 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _llm_answer(answerer: Answerer, question: str, lang: LocaleCode) -> Answer:
+    """With `llm.provider = "openai"` in settings the model writes the answer under the evidence
+    rules (retrieved ids only, verified sentences); otherwise, or on any failure, extractive."""
+    from aegle.llm import build_model
+    from aegle.llm.answer import LlmAnswerer
+    from aegle.settings import load_settings
+
+    cfg = load_settings().llm
+    if cfg.provider == "none":
+        return answerer.answer(question, lang)
+    model = build_model(
+        cfg.provider,
+        base_url=cfg.base_url,
+        model=cfg.model,
+        api_key=cfg.api_key.get_secret_value() if cfg.api_key else None,
+        timeout_seconds=cfg.timeout_seconds,
+    )
+    return LlmAnswerer(model, answerer).answer(question, lang)[0]
+
+
 @app.command("ask")
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     dense: DenseOpt = True,
+    llm: Annotated[
+        bool, typer.Option("--llm/--no-llm", help="Let a configured LLM write the answer.")
+    ] = True,
 ) -> None:
     """Answer a health question with quotations from the corpus, each with its source."""
-    result = _answerer(dense).answer(question, _lang(lang))
+    answerer = _answerer(dense)
+    try:
+        result = (
+            _llm_answer(answerer, question, _lang(lang))
+            if llm
+            else answerer.answer(question, _lang(lang))
+        )
+    except AegleError as err:
+        _fail(err)
+        return
     if as_json:
         typer.echo(json.dumps(answer_json(result), ensure_ascii=False))
         return
