@@ -12,12 +12,10 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aegle.bootstrap import Platform
-from aegle.cli.vitals import system_time_zone
 from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
@@ -34,9 +32,10 @@ from aegle.importers.model import Manifest, ParsedFile
 from aegle.importers.open_mhealth import MANIFEST as OPEN_MHEALTH
 from aegle.importers.open_mhealth import parse_open_mhealth
 from aegle.services.actor import Actor
-from aegle.services.health_data import HealthData, ImportResult
-from aegle.settings import load_settings
-from aegle.store import migrate
+
+if TYPE_CHECKING:  # the platform is imported when storing: dry runs start fast without it
+    from aegle.bootstrap import Platform
+    from aegle.services.health_data import HealthData, ImportResult
 
 app = typer.Typer(
     help="Import health data files (FHIR, CGM and blood-pressure CSV, Apple Health).",
@@ -78,6 +77,10 @@ def _fail(error: AegleError) -> None:
 
 
 def _platform() -> Platform:
+    from aegle.bootstrap import Platform
+    from aegle.settings import load_settings
+    from aegle.store import migrate
+
     platform = Platform(load_settings())
     if not migrate.is_current(platform.database):
         platform.close()
@@ -132,6 +135,8 @@ def _store(
     file: Path,
     run: Callable[[HealthData, Actor, str], ImportResult],
 ) -> tuple[ImportResult, float]:
+    from aegle.services.health_data import HealthData
+
     platform = _platform()
     started = time.perf_counter()
     try:
@@ -210,6 +215,13 @@ def fhir(
     _parsed_file(file, person, dry_run, as_json, FHIR, parse_bundle)
 
 
+def _machine_zone() -> str:
+    # Imported here: the vitals CLI pulls in the chart stack, which FHIR imports don't need.
+    from aegle.cli.vitals import system_time_zone
+
+    return system_time_zone()
+
+
 def _date_order(value: str) -> csvtools.DateOrder:
     if value not in ("auto", "ymd", "dmy", "mdy"):
         raise InvalidInput("--date-order must be auto, ymd, dmy or mdy")
@@ -233,7 +245,7 @@ def cgm(
     as_json: JsonOpt = False,
 ) -> None:
     """A CGM export: Dexcom Clarity, LibreView, or a generic id,time,glucose table."""
-    zone = tz or system_time_zone()
+    zone = tz or _machine_zone()
 
     def parse(content: bytes) -> ParsedFile:
         if unit not in (None, "mg/dL", "mmol/L"):
@@ -263,7 +275,7 @@ def bp(
     as_json: JsonOpt = False,
 ) -> None:
     """A blood-pressure monitor export (OMRON connect style or time,systolic,diastolic)."""
-    zone = tz or system_time_zone()
+    zone = tz or _machine_zone()
 
     def parse(content: bytes) -> ParsedFile:
         return parse_bp_csv(content, zone, date_order=_date_order(date_order), device=device)
