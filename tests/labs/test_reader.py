@@ -135,3 +135,8 @@ def test_pdf_written_column_by_column_is_read_by_layout() -> None:
         ("hgb", 140, None),
         ("plt", 250, None),
     ]
+
+
+def test_text_starting_like_a_bitmap_header_is_text() -> None:
+    _doc, report = read_report("BMI 24.5\n血红蛋白 135 g/L 130-175\n".encode())
+    assert [i.test_id for i in report.items] == ["hgb"]

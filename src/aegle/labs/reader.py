@@ -45,8 +45,11 @@ def sniff(data: bytes) -> Kind:
     head = data[:16]
     if head.startswith(b"%PDF-"):
         return "pdf"
-    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM")) or (
-        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    bitmap = head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00"  # not "BMI 24"
+    if (
+        head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+        or bitmap
+        or (head.startswith(b"RIFF") and head[8:12] == b"WEBP")
     ):
         return "image"
     if b"\x00" in data[:4096]:
