@@ -93,9 +93,12 @@ def compile_model(kb: Knowledge) -> Model:
             painful = any(_is_painful(f) for f in cond.findings)
             present[f_index["pain"], ci] = PAIN_IMPLIED if painful else PAIN_DEFAULT
         for fid, level in cond.findings.items():
-            # Data-derived estimates win over qualitative levels for the same finding.
+            # Data-derived estimates win over qualitative levels for the same finding, except
+            # for derived findings, whose mapping from DDXPlus answers is our approximation.
             if learned is None or fid not in learned:
                 present[f_index[fid], ci] = LEVEL_PROBABILITY[level]
+            elif kb.findings[fid].derived_from:
+                present[f_index[fid], ci] = max(learned[fid], LEVEL_PROBABILITY[level])
     # Leak: how often a finding turns up without being a feature of the condition. Common,
     # unspecific findings (tiredness, pain) leak more than specific ones (a whoop, black stools).
     specified = np.nan_to_num(present, nan=0.0).sum(axis=1) / len(cids)
