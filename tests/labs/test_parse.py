@@ -296,3 +296,16 @@ def test_ocr_style_glue_and_unit_slips() -> None:
     assert (arrow.flag, arrow.ucum) == ("H", "s")
     assert one("白细胞计数  1.89  10~9/L  3.5-9.5").ucum == "10*9/L"
     assert one("IgG4 1.2 g/L 0.03-2.0").name == "IgG4"
+
+
+def test_csv_exports() -> None:
+    text = (
+        "Test,Result,Unit,Range\n"
+        "Hemoglobin,10.5,g/dL,12.0-16.0\n"
+        '"Platelets","250,000",/uL,"150,000-400,000"\n'
+    )
+    hgb, plt = parse_text(text).items
+    assert (hgb.value, hgb.flag) == (10.5, "L")
+    assert plt.value == 250000
+    # Ordinary text with a few commas is left alone.
+    assert one("血红蛋白 135 g/L 130-175, 复查").value == 135

@@ -9,6 +9,8 @@ The printed range wins over the catalogue default.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import re
 import unicodedata
@@ -376,7 +378,7 @@ class ReportParser:
     def parse(self, text: str, *, sex: str | None = None, age: float | None = None) -> ParsedReport:
         """Parse every result. A file may hold several reports (a new patient header after
         results starts one); each uses its own header's sex and age for default ranges."""
-        lines = [_clean(raw) for raw in text.splitlines()]
+        lines = [_clean(raw) for raw in _csv_as_columns(text).splitlines()]
         items: list[LabItem] = []
         first: tuple[str | None, float | None] | None = None
         for segment in _segments(lines):
@@ -478,6 +480,19 @@ def _segments(lines: list[str]) -> list[list[tuple[int, str]]]:
             segments.append([])
         segments[-1].append((number, line))
     return segments
+
+
+def _csv_as_columns(text: str) -> str:
+    """A CSV export (most lines with the same number of commas) becomes column-gapped text."""
+    rows = [line for line in text.splitlines() if line.strip()]
+    counts = [line.count(",") for line in rows]
+    if not rows or max(counts, default=0) < 2:
+        return text
+    common = max(set(counts), key=counts.count)
+    if common < 2 or counts.count(common) < 0.6 * len(rows):
+        return text
+    reader = csv.reader(io.StringIO(text))
+    return "\n".join("  ".join(cell.strip() for cell in row) for row in reader)
 
 
 def _is_value(cell: str) -> bool:
