@@ -268,3 +268,33 @@ def test_records_with_arbitrary_attributes_never_crash(
     assert len(rows) + export.unmapped + export.quarantined_count <= len(records)
     for row in rows:
         assert row.value == row.value  # no NaN stored
+
+
+def test_recorded_time_zone_metadata_sets_the_original_offset(tmp_path: Path) -> None:
+    # Exported in Shanghai (+0800), but the night was slept in New York (EST, -0500) and one
+    # sample carries a zone name that doesn't exist (kept as exported).
+    path = tmp_path / "export.xml"
+    path.write_text(
+        """<HealthData>
+ <Record type="HKCategoryTypeIdentifierSleepAnalysis" sourceName="Watch"
+  startDate="2025-01-10 12:00:00 +0800" endDate="2025-01-10 19:00:00 +0800"
+  value="HKCategoryValueSleepAnalysisAsleepCore">
+  <MetadataEntry key="HKTimeZone" value="America/New_York"/>
+ </Record>
+ <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" unit="count/min"
+  startDate="2025-01-10 20:00:00 +0800" endDate="2025-01-10 20:00:00 +0800" value="61">
+  <MetadataEntry key="HKTimeZone" value="Mars/Olympus"/>
+ </Record>
+ <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" unit="count/min"
+  startDate="2025-01-10 21:00:00 +0800" endDate="2025-01-10 21:00:00 +0800" value="62"/>
+</HealthData>""",
+        encoding="utf-8",
+    )
+    _, rows = _rows(path)
+    sleep, odd, plain = rows
+    assert sleep.effective_at == _epoch(2025, 1, 10, 12, 0)  # the instant is unchanged
+    assert sleep.utc_offset_min == -300
+    local = datetime.fromtimestamp(sleep.effective_at, timezone(timedelta(minutes=-300)))
+    assert (local.hour, local.minute) == (23, 0)  # went to bed at 23:00 in New York
+    assert (odd.utc_offset_min, plain.utc_offset_min) == (480, 480)
+    assert [r.value for r in rows] == [420.0, 61.0, 62.0]

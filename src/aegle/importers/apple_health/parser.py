@@ -19,9 +19,10 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
 
@@ -40,6 +41,7 @@ MAX_QUARANTINE_LISTED: Final = 1000
 _DOCTYPE: Final = re.compile(rb"<!DOCTYPE\s+\w+\s+(SYSTEM|PUBLIC)\b", re.IGNORECASE)
 _UNIX_DAY0: Final = date(1970, 1, 1).toordinal()
 CHUNK_BYTES: Final = 1 << 20
+TIME_ZONE_KEY: Final = "HKTimeZone"  # HKMetadataKeyTimeZone: the zone a sample was taken in
 _UNSEEN: Final[Target] = Target("", "", 0.0)
 
 
@@ -284,10 +286,17 @@ class _Handler:
         self.parse = _Clock().parse
         self.last_created_text: str | None = None
         self.last_created = 0
+        # A row waits for its Record's end: a HKTimeZone metadata entry inside may give the
+        # zone it was recorded in (the export writes every date in the phone's current zone).
+        self.pending: ObservationRow | None = None
+        self.zones: dict[str, ZoneInfo | None] = {}
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if tag != "Record":
-            if tag == "Correlation":
+            if tag == "MetadataEntry":
+                if self.pending is not None and attrib.get("key") == TIME_ZONE_KEY:
+                    self._recorded_in(attrib.get("value") or "")
+            elif tag == "Correlation":
                 self.nested += 1
             elif not self.root_seen:
                 if tag != "HealthData":
@@ -318,17 +327,35 @@ class _Handler:
                 found = self.targets[key] = target(kind, unit)
             if found is None:
                 if kind == SLEEP_TYPE:
-                    self.out.append(_sleep(attrib, self.parse))
+                    self.pending = _sleep(attrib, self.parse)
                 else:
                     export.unmapped += 1
                 return
             assert found is not None
-            self.out.append(_quantity(attrib, self.parse, found, kind, unit))
+            self.pending = _quantity(attrib, self.parse, found, kind, unit)
         except InvalidInput as exc:
             export._quarantine(f"record {export.read}", str(exc))
 
+    def _recorded_in(self, name: str) -> None:
+        if name not in self.zones:
+            try:
+                self.zones[name] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):  # unknown: keep the export's offset
+                self.zones[name] = None
+        zone = self.zones[name]
+        if zone is None or self.pending is None:
+            return
+        offset = zone.utcoffset(datetime.fromtimestamp(self.pending.effective_at, UTC))
+        if offset is not None:
+            minutes = int(offset.total_seconds() // 60)
+            self.pending = self.pending._replace(utc_offset_min=minutes)
+
     def end(self, tag: str) -> None:
-        if tag == "Correlation":
+        if tag == "Record":
+            if self.pending is not None:
+                self.out.append(self.pending)
+                self.pending = None
+        elif tag == "Correlation":
             self.nested -= 1
 
     def close(self) -> None:
