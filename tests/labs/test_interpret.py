@@ -173,3 +173,12 @@ def test_summary_line_counts_results() -> None:
     result = explain(parse_text("钾 6.9 mmol/L 3.5-5.3\nALT 80 U/L 9-50\n血红蛋白 140 g/L 130-175"))
     assert "3 results read: 1 critical, 1 abnormal, 1 normal." in explanation_text(result, "en")
     assert "危急 1 项" in explanation_text(result, "zh-CN")
+
+
+def test_missing_sex_or_age_is_explained() -> None:
+    result = explain(parse_text("血红蛋白 98 g/L\n"))
+    assert result.unknown
+    assert any("性别" in note.zh for note in result.notes)
+    known = explain(parse_text("性别：女 年龄：30岁\n血红蛋白 98 g/L\n"))
+    assert known.notes == []
+    assert known.abnormal[0].status == "low"

@@ -96,6 +96,13 @@ CHILD_NOTE = LocalizedText(
     "ranges printed on the report are used, never adult defaults.",
 )
 
+NO_DEMOGRAPHICS_NOTE = LocalizedText(
+    zh="报告中没有读到性别或年龄，按性别、年龄区分的默认参考范围没有使用；"
+    "提供性别和年龄后可以判断更多结果。",
+    en="Sex or age was not found on the report, so default ranges that depend on them were not "
+    "used; giving sex and age lets more results be judged.",
+)
+
 CRITICAL_ADVICE = LocalizedText(
     zh="有结果达到危急值：请立即联系开单医生或尽快到急诊就医，不要等待。",
     en="A result is at a critical level: contact the ordering doctor now or go to an emergency "
@@ -251,9 +258,19 @@ class Interpreter:
             departments=[department(code) for code in codes[:3]],
             questions=questions,
             limitations=LIMITATIONS,
-            notes=[CHILD_NOTE] if child else [],
+            notes=self._notes(report, child),
             citations=list(self._cited.values()),
         )
+
+    def _notes(self, report: ParsedReport, child: bool) -> list[LocalizedText]:
+        notes = [CHILD_NOTE] if child else []
+        unprinted = any(
+            item.test_id and item.reference_range is None and item.value is not None
+            for item in report.items
+        )
+        if unprinted and (report.sex is None or report.age is None):
+            notes.append(NO_DEMOGRAPHICS_NOTE)
+        return notes
 
     def _patterns(
         self, by_test: dict[str | None, Assessment], report: ParsedReport
