@@ -180,14 +180,21 @@ def test_export_is_valid_fhir_and_erase_removes_health_rows(platform: Platform) 
 APPLE = Path(__file__).resolve().parents[1] / "importers" / "apple_health"
 
 
-def _apple(platform: Platform, actor: Actor, path: Path) -> dict[str, object]:
+def _apple(
+    platform: Platform, actor: Actor, path: Path, *, full: bool = False
+) -> dict[str, object]:
     from aegle.importers.apple_health import MANIFEST as APPLE_HEALTH
     from aegle.importers.apple_health import AppleHealthExport
 
     assert actor.user_id
     with platform.unit_of_work() as s:
         result = _health(platform, s).import_stream(
-            actor, actor.user_id, APPLE_HEALTH, AppleHealthExport(path), file_name=path.name
+            actor,
+            actor.user_id,
+            APPLE_HEALTH,
+            AppleHealthExport(path),
+            file_name=path.name,
+            full=full,
         )
     return result.as_dict()
 
@@ -347,3 +354,26 @@ def test_driver_errors_surface_as_our_errors(platform: Platform) -> None:
         )
     with pytest.raises(ValueError, match="not columns"), platform.database.transaction() as session:
         health.insert_tuples(session, health.OBSERVATIONS, ("person_id", "nope"), [])
+
+
+def test_an_older_export_after_a_newer_one_needs_full(platform: Platform, tmp_path: Path) -> None:
+    actor = _person(platform, consent=False)
+    _consent(platform, actor, "apple_health")
+    _apple(platform, actor, APPLE / "export_v2.xml")
+    older = tmp_path / "export.xml"
+    older.write_text(
+        """<HealthData>
+ <Record type="HKQuantityTypeIdentifierBodyMass" sourceName="Old scale" unit="kg"
+  creationDate="2024-12-01 07:00:00 +0800" startDate="2024-12-01 07:00:00 +0800"
+  endDate="2024-12-01 07:00:00 +0800" value="64.0"/>
+</HealthData>""",
+        encoding="utf-8",
+    )
+    skipped = _apple(platform, actor, older)
+    assert (skipped["observations_added"], skipped["skipped_as_already_imported"]) == (0, 1)
+    full = _apple(platform, actor, older, full=True)
+    assert full["observations_added"] == 1
+    assert actor.user_id
+    with platform.unit_of_work() as s:
+        imports = _health(platform, s).imports(actor, actor.user_id)
+    assert len({i.cursor for i in imports}) == 1  # an older file never moves the cursor back

@@ -298,6 +298,10 @@ def open_mhealth(
 def apple_health(
     file: FileArg,
     person: Annotated[str, typer.Option("--person", help="Username whose data this is.")],
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Read every record, not only those newer than last time."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """An Apple Health export.zip or export.xml, streamed; re-imports add only what is new."""
@@ -308,7 +312,7 @@ def apple_health(
             APPLE_HEALTH,
             file,
             lambda health, actor, person_id: health.import_stream(
-                actor, person_id, APPLE_HEALTH, export, file_name=file.name
+                actor, person_id, APPLE_HEALTH, export, file_name=file.name, full=full
             ),
         )
     except AegleError as error:

@@ -284,14 +284,18 @@ class HealthData:
         stream: ObservationStream,
         *,
         file_name: str = "",
+        full: bool = False,
     ) -> ImportResult:
-        """Store a streamed source in one pass, resuming after the previous import's cursor.
+        """Store a streamed source in one pass, resuming after the previous import's cursor
+        (`full` reads everything again, e.g. an older export after a newer one; the natural
+        key still keeps what is stored from being added twice).
 
         The whole import is one transaction: a file that turns out to be malformed halfway
         leaves nothing behind.
         """
         scope, record = self.begin_import(actor, person_id, manifest, file_name=file_name)
-        since = self.last_cursor(scope, manifest.id)
+        previous = self.last_cursor(scope, manifest.id)
+        since = None if full else previous
         result = ImportResult(import_id=record.id, source=manifest.id)
         added, offered = health.insert_tuples(
             scope.session,
@@ -305,7 +309,10 @@ class HealthData:
             0, getattr(stream, "quarantined_count", 0) - len(stream.quarantined)
         )
         result.skipped = stream.skipped
-        return self.finish_import(scope, record, result, cursor=stream.cursor or since)
+        cursors = [int(c) for c in (stream.cursor, previous) if c]
+        return self.finish_import(
+            scope, record, result, cursor=str(max(cursors)) if cursors else None
+        )
 
     def _stream_rows(
         self, scope: PersonScope, record: HealthImport, rows: Iterable[ObservationRow]
