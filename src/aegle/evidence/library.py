@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from aegle.core.errors import Conflict, NotFound
@@ -66,11 +67,18 @@ class Library:
         return problems
 
 
-def builtin_library(extra_dirs: Iterable[Path] = ()) -> Library:
+@lru_cache(maxsize=1)
+def builtin_documents() -> tuple[Document, ...]:
+    """The built-in corpus, parsed once per process (documents are immutable)."""
     library = Library()
     problems = library.ingest_dir(BUILTIN_CORPUS)
     if problems:  # our own corpus must always load cleanly
         raise DocumentError("Built-in corpus has problems", errors=[{"msg": str(problems)}])
+    return tuple(library.documents.values())
+
+
+def builtin_library(extra_dirs: Iterable[Path] = ()) -> Library:
+    library = Library(builtin_documents())
     for extra in extra_dirs:
         if extra.is_dir():
             library.ingest_dir(extra)
