@@ -299,8 +299,7 @@ class Interview:
                 - (jn * np.log(jn + 1e-300)).sum(axis=1)
                 + pn * np.log(pn + 1e-300)
             )
-            for f, g in zip(booleans, h0 - eh, strict=True):
-                gains[f] = float(g)
+            gains.update(zip(booleans, (h0 - eh).tolist(), strict=True))
         for f in fids:
             table = self.model.options.get(f)
             if table is None:
