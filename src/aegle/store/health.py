@@ -17,7 +17,7 @@ their health data. Rows are written with Core `executemany`, never the ORM unit 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -189,25 +189,27 @@ def insert_tuples(
     *,
     batch: int = BATCH,
 ) -> tuple[int, int]:
-    """The fast path for large streamed imports: plain tuples straight to the driver's
-    executemany (no per-row parameter processing), skipping natural-key duplicates.
+    """The fast path for large streamed imports, skipping natural-key duplicates.
 
-    Values must already be in storage form (ints, floats, strings). Returns (added, offered).
+    SQLite: plain tuples straight to the driver's executemany (no per-row parameter
+    processing). PostgreSQL: each batch is COPYed into a temporary staging table and moved with
+    one INSERT ... SELECT ... ON CONFLICT DO NOTHING, an order of magnitude faster than
+    row-by-row statements. Values must already be in storage form (ints, floats, strings).
+    Returns (added, offered).
     """
     unknown = set(columns) - set(table.c.keys())
     if unknown:
         raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
     connection = session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(columns)
-    sql = (
-        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))}) "  # noqa: S608 - names are ours
-        "ON CONFLICT DO NOTHING"
-    )
-    # The driver's own cursor, inside the session's transaction. Both drivers (sqlite3,
-    # psycopg 3) sum executemany rowcounts, and conflicting rows count zero, so `added` is
-    # exact; SQLAlchemy's own executemany on psycopg reports -1.
+    # The driver's own cursor, inside the session's transaction. `added` counts the rows the
+    # database reports inserted (conflicts count zero); SQLAlchemy's own executemany on
+    # psycopg reports -1, which is why it is not used here.
     cursor = connection.connection.cursor()
+    write = (
+        _copy_batches(cursor, table.name, columns)
+        if connection.dialect.name == "postgresql"
+        else _executemany_batches(cursor, table.name, columns)
+    )
     added = offered = 0
     chunk: list[tuple[Any, ...]] = []
     dbapi = connection.dialect.loaded_dbapi
@@ -215,13 +217,11 @@ def insert_tuples(
         for row in rows:
             chunk.append(row)
             if len(chunk) >= batch:
-                cursor.executemany(sql, chunk)
-                added += int(cursor.rowcount)
+                added += write(chunk)
                 offered += len(chunk)
                 chunk = []
         if chunk:
-            cursor.executemany(sql, chunk)
-            added += int(cursor.rowcount)
+            added += write(chunk)
             offered += len(chunk)
     # The session's error translation doesn't see the raw cursor; do it here.
     except dbapi.IntegrityError as exc:
@@ -231,6 +231,47 @@ def insert_tuples(
     finally:
         cursor.close()
     return added, offered
+
+
+def _executemany_batches(
+    cursor: Any, table: str, columns: Sequence[str]
+) -> Callable[[list[tuple[Any, ...]]], int]:
+    names = ", ".join(columns)
+    markers = ", ".join(["?"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({markers}) ON CONFLICT DO NOTHING"  # noqa: S608 - names are ours
+
+    def write(chunk: list[tuple[Any, ...]]) -> int:
+        cursor.executemany(sql, chunk)
+        return int(cursor.rowcount)
+
+    return write
+
+
+def _copy_batches(
+    cursor: Any, table: str, columns: Sequence[str]
+) -> Callable[[list[tuple[Any, ...]]], int]:
+    names = ", ".join(columns)
+    stage = f"stage_{table}"
+    # Column types only (no constraints); dropped with the transaction.
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608 - names are ours
+        f"SELECT {names} FROM {table} WITH NO DATA"
+    )
+    move = (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608 - names are ours
+        "ON CONFLICT DO NOTHING"
+    )
+
+    def write(chunk: list[tuple[Any, ...]]) -> int:
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row(row)
+        cursor.execute(move)
+        added = int(cursor.rowcount)
+        cursor.execute(f"TRUNCATE {stage}")
+        return added
+
+    return write
 
 
 def device_id(session: Session, person_id: str, source: str, device: str) -> int:
