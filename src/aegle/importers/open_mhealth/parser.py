@@ -10,67 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from aegle.core.errors import InvalidInput
 from aegle.importers.model import ObservationRecord, ParsedFile, Quarantined
+from aegle.importers.open_mhealth.mapping import SCHEMAS, as_dict, glucose, unit_ucum
 from aegle.importers.timeparse import parse_fhir_datetime
-from aegle.importers.units import ucum
 
 MAX_BYTES: Final = 256 * 1024 * 1024
-
-
-class _Measure(NamedTuple):
-    key: str  # the body property holding the value
-    code: str  # LOINC
-    display: str
-
-
-# schema name -> what it measures (several for blood pressure)
-_SCHEMAS: Final[dict[str, tuple[_Measure, ...]]] = {
-    "blood-pressure": (
-        _Measure("systolic_blood_pressure", "8480-6", "Systolic blood pressure"),
-        _Measure("diastolic_blood_pressure", "8462-4", "Diastolic blood pressure"),
-    ),
-    "heart-rate": (_Measure("heart_rate", "8867-4", "Heart rate"),),
-    "body-weight": (_Measure("body_weight", "29463-7", "Body weight"),),
-    "body-height": (_Measure("body_height", "8302-2", "Body height"),),
-    "body-mass-index": (_Measure("body_mass_index", "39156-5", "Body mass index"),),
-    "oxygen-saturation": (_Measure("oxygen_saturation", "59408-5", "Oxygen saturation"),),
-    "body-temperature": (_Measure("body_temperature", "8310-5", "Body temperature"),),
-    "respiratory-rate": (_Measure("respiratory_rate", "9279-1", "Respiratory rate"),),
-    "step-count": (_Measure("step_count", "55423-8", "Number of steps"),),
-    "sleep-duration": (_Measure("sleep_duration", "93832-4", "Sleep duration"),),
-}
-_OMH_UNITS: Final = {
-    "beats/min": "/min",
-    "breaths/min": "/min",
-    "steps": "1",
-    "C": "Cel",
-    "F": "[degF]",
-    "in": "[in_i]",
-    "lb": "[lb_av]",
-    "kg/m^2": "kg/m2",
-}
-
-
-def _unit(text: str) -> str:
-    return _OMH_UNITS.get(text, ucum(text))
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _glucose(body: dict[str, Any]) -> _Measure:
-    unit = str(_dict(body.get("blood_glucose")).get("unit") or "")
-    if str(body.get("specimen_source") or "") == "interstitial fluid":  # a CGM
-        if unit == "mmol/L":
-            return _Measure("blood_glucose", "105272-9", "Glucose [Moles/volume] in ISF")
-        return _Measure("blood_glucose", "99504-3", "Glucose [Mass/volume] in ISF")
-    if unit == "mmol/L":
-        return _Measure("blood_glucose", "15074-8", "Glucose [Moles/volume] in Blood")
-    return _Measure("blood_glucose", "2339-0", "Glucose [Mass/volume] in Blood")
 
 
 def _points(document: Any) -> list[Any]:
@@ -104,14 +51,14 @@ def parse_open_mhealth(data: bytes) -> ParsedFile:
 def _point(point: Any) -> list[ObservationRecord]:
     if not isinstance(point, dict) or not isinstance(point.get("body"), dict):
         raise InvalidInput("a data point without a body")
-    header = _dict(point.get("header"))
-    name = str(_dict(header.get("schema_id")).get("name") or "")
+    header = as_dict(point.get("header"))
+    name = str(as_dict(header.get("schema_id")).get("name") or "")
     body: dict[str, Any] = point["body"]
-    measures = (_glucose(body),) if name == "blood-glucose" else _SCHEMAS.get(name)
+    measures = (glucose(body),) if name == "blood-glucose" else SCHEMAS.get(name)
     if not measures:
         raise InvalidInput(f"schema {name or '(none)'!r} is not imported")
-    frame = _dict(body.get("effective_time_frame"))
-    interval = _dict(frame.get("time_interval"))
+    frame = as_dict(body.get("effective_time_frame"))
+    interval = as_dict(frame.get("time_interval"))
     start_text = frame.get("date_time") or interval.get("start_date_time")
     if not isinstance(start_text, str):
         raise InvalidInput("no effective time (date_time or time_interval.start_date_time)")
@@ -140,7 +87,7 @@ def _point(point: Any) -> list[ObservationRecord]:
                 code=measure.code,
                 value=float(value),
                 unit=unit,
-                ucum=_unit(unit),
+                ucum=unit_ucum(unit),
                 effective=effective,
                 effective_text=start_text,
                 effective_end=effective_end,
