@@ -21,7 +21,8 @@ from aegle.assistant.model import (
     Skill,
     TurnContext,
 )
-from aegle.assistant.skills import default_skills
+from aegle.assistant.report import ReportSkill
+from aegle.assistant.skills import SmalltalkSkill, default_skills
 from aegle.assistant.texts import AssistantTexts, default_texts
 from aegle.core.errors import ConfigurationError
 from aegle.core.ports import SafetyAssessment, SafetyScreen
@@ -142,11 +143,16 @@ class MemoizedSafetyScreen:
 
 
 def build_default_assistant() -> Assistant:
-    """The embedded default: rule-based safety, keyword intents, built-in skills."""
+    """The embedded default: rule-based safety, keyword intents, the built skills, and "coming
+    soon" for the rest. (Consultations run in the conversation service, which holds the
+    interview's state.)"""
     texts = default_texts()
+    skills: dict[Intent, Skill] = dict(default_skills(texts))
+    skills["report"] = ReportSkill(texts)
+    skills["smalltalk"] = SmalltalkSkill(available=("consult", "report"), texts=texts)
     return Assistant(
         safety=MemoizedSafetyScreen(RuleSafetyScreen.load_default()),
         classifier=KeywordIntentClassifier.load_default(),
-        skills=default_skills(texts),
+        skills=skills,
         texts=texts,
     )

@@ -73,6 +73,14 @@ class Texts(Frozen):
     departments_title: LocalizedText
     advice_title: LocalizedText
     warning_signs_title: LocalizedText
+    report_paste_hint: LocalizedText
+    report_summary: LocalizedText
+    report_critical_title: LocalizedText
+    report_abnormal_title: LocalizedText
+    report_normal_title: LocalizedText
+    report_patterns_title: LocalizedText
+    report_questions_title: LocalizedText
+    report_limits_title: LocalizedText
 
     @model_validator(mode="after")
     def _same_placeholders(self) -> Texts:

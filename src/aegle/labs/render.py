@@ -98,11 +98,17 @@ _LABELS = {
     "range": LocalizedText(zh="参考范围", en="reference"),
     "default": LocalizedText(zh="默认", en="default"),
     "high": LocalizedText(zh="偏高", en="high"),
+    "in_range": LocalizedText(zh="正常", en="in range"),
+    "not_judged": LocalizedText(zh="无法判断", en="not judged"),
     "low": LocalizedText(zh="偏低", en="low"),
     "abnormal_status": LocalizedText(zh="异常", en="abnormal"),
     "critical_high": LocalizedText(zh="危急偏高", en="critically high"),
     "critical_low": LocalizedText(zh="危急偏低", en="critically low"),
 }
+
+
+# Statuses whose label key differs from the status (the plain keys name summary lines).
+_STATUS_LABEL = {"abnormal": "abnormal_status", "normal": "in_range", "unknown": "not_judged"}
 
 
 def _label(key: str, locale: LocaleCode) -> str:
@@ -115,7 +121,7 @@ def _line(assessment: Assessment, locale: LocaleCode, numbers: dict[str, int]) -
     parts = [f"- {item.name}: {item.value_text}"]
     if item.unit:
         parts.append(f" {item.unit}")
-    status = "abnormal_status" if assessment.status == "abnormal" else assessment.status
+    status = _STATUS_LABEL.get(assessment.status, assessment.status)
     parts.append(f" ({_label(status, locale)}")
     if ref is not None and ref.text:
         origin = f", {_label('default', locale)}" if ref.origin == "default" else ""
@@ -210,3 +216,8 @@ def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
     out.append(f"## {_label('sources', locale)}")
     out += [f"[{index}] {text}" for index, text in enumerate(listing, start=1)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def assessment_line(assessment: Assessment, locale: LocaleCode) -> str:
+    """One result as a short line (name, value, unit, status, range) without citation marks."""
+    return _line(assessment, locale, {}).removeprefix("- ")
