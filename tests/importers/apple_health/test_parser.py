@@ -197,6 +197,14 @@ def test_fast_time_parsing_agrees_with_strptime(moment: datetime, offset_min: in
     assert clock.parse(text) == expected  # the same-minute fast path too
     later = aware + timedelta(seconds=59 - aware.second)
     assert clock.parse(later.strftime("%Y-%m-%d %H:%M:%S %z"))[0] == int(later.timestamp())
+    # the same-hour fast path, and back to a full parse in the next hour
+    for moment_in_hour in (aware.replace(minute=0, second=0), aware.replace(minute=59)):
+        text_in_hour = moment_in_hour.strftime("%Y-%m-%d %H:%M:%S %z")
+        assert clock.parse(text_in_hour)[0] == int(moment_in_hour.timestamp())
+    next_hour = aware.replace(minute=0, second=0) + timedelta(hours=1)
+    assert clock.parse(next_hour.strftime("%Y-%m-%d %H:%M:%S %z"))[0] == int(next_hour.timestamp())
+    with pytest.raises(InvalidInput):  # minute 60 is refused on the fast path too
+        clock.parse(text[:14] + "60:00" + text[19:])
     assert datetime.fromtimestamp(expected[0], UTC) == aware
 
 

@@ -63,23 +63,23 @@ class _Clock:
     def __init__(self) -> None:
         self._days: dict[str, int] = {}
         self._offsets: dict[str, int] = {}
-        self._minute = "\x00"  # matches nothing until the first full parse
+        self._hour = "\x00"  # "YYYY-MM-DD HH:" of the last full parse; matches nothing yet
         self._tail = "\x00"
-        self._base = 0
+        self._base = 0  # epoch seconds at the start of that hour
         self._base_offset = 0
 
     def parse(self, text: str) -> tuple[int, int]:
-        # Fast path: same minute and offset as the previous call (records come roughly in
-        # time order, and a record's start and end often share the minute).
+        # Fast path: same hour and offset as the last full parse (records come roughly in
+        # time order, and a record's start and end usually share the hour).
         if (
             len(text) == 25
-            and text.startswith(self._minute)
+            and text.startswith(self._hour)
             and text.endswith(self._tail)
             and text[16] == ":"
         ):
-            second = text[17:19]
-            if second.isdigit() and second < "60":
-                return self._base + int(second), self._base_offset
+            minute, second = text[14:16], text[17:19]
+            if (minute + second).isdigit() and minute < "60" and second < "60":
+                return self._base + int(minute) * 60 + int(second), self._base_offset
         return self._full(text)
 
     def _full(self, text: str) -> tuple[int, int]:
@@ -98,10 +98,10 @@ class _Clock:
                 and minute < "60"
                 and second < "60"
             ):
-                base = day * 86400 + int(hour) * 3600 + int(minute) * 60 - offset * 60
-                self._minute, self._tail = text[:16], text[19:]
+                base = day * 86400 + int(hour) * 3600 - offset * 60
+                self._hour, self._tail = text[:14], text[19:]
                 self._base, self._base_offset = base, offset
-                return base + int(second), offset
+                return base + int(minute) * 60 + int(second), offset
         return self._slow(text)
 
     @staticmethod
