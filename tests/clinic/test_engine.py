@@ -170,3 +170,14 @@ def test_summary_is_valid_fhir_r4b() -> None:
     assert len(qr.item) == 1 + len(iv.records)
     ci = ClinicalImpression.model_validate(fhir["clinical_impression"])
     assert ci.finding
+
+
+def test_free_text_answer_to_a_choice_question_picks_named_options() -> None:
+    iv = Interview.start(lang="zh", findings=[("ddxplus:E_53", True)])
+    q = iv.next_question()
+    while q is not None and q.finding != "pain_site":
+        iv.answer(q.id, AnswerInput(unknown=True))
+        q = iv.next_question()
+    assert q is not None
+    iv.answer(q.id, AnswerInput(message="主要是左下胸部和上腹部（心窝）"))
+    assert set(iv.values["pain_site"]) >= {"ddxplus:V_197"}

@@ -388,18 +388,30 @@ class Interview:
             return
         if ans.message is not None:
             u = understand(ans.message)
-            before = set(self.known)
             self._apply_understanding(u)
             if fid not in self.known and finding.kind == "boolean":
                 yn = yes_no(ans.message)
                 if yn is not None:
                     self._set_present(fid, yn)
-            elif fid not in before and fid in self.known:
-                pass
             if finding.kind == "scale":
                 num = _first_number(ans.message)
                 if num is not None:
                     self._set_scale(fid, num)
+            if finding.kind in ("choice", "multi"):
+                # Options named in the free text ("胸口和左肩", "sharp"), longest names first so
+                # that 左肩 is not also read as 肩.
+                text = ans.message.lower()
+                picked: list[str] = []
+                named = sorted(
+                    ((o.code, n.lower()) for o in finding.options for n in (o.name.zh, o.name.en)),
+                    key=lambda x: -len(x[1]),
+                )
+                for code, name in named:
+                    if len(name) >= 2 and name in text and code not in picked:
+                        picked.append(code)
+                        text = text.replace(name, " ")
+                if picked:
+                    self._set_values(fid, tuple(picked))
             return
         if finding.kind == "boolean":
             if ans.present is not None:
