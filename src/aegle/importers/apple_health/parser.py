@@ -13,9 +13,7 @@ skipped without being stored again (and anything at the cursor is caught by the 
 
 from __future__ import annotations
 
-import queue
 import re
-import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
@@ -170,15 +168,13 @@ class AppleHealthExport:
     def rows(self, since: str | None = None) -> Iterator[ObservationRow]:
         """Observation rows in file order.
 
-        The file is parsed in a background thread, a few chunks ahead (bounded, so memory
-        stays flat): the consumer's database inserts release the GIL while SQLite works, and
-        parsing runs meanwhile.
-
         Raises:
             InvalidInput: not an Apple Health export, malformed or truncated XML or zip,
                 entities or external DTDs.
         """
-        for batch in _prefetched(self._batches(since)):
+        # (Parsing a few chunks ahead in a worker thread was measured: no gain, the work is
+        # GIL-bound; so it stays in the consumer's thread.)
+        for batch in self._batches(since):
             yield from batch
 
     def _batches(self, since: str | None) -> Generator[list[ObservationRow], None, None]:
@@ -218,57 +214,6 @@ class AppleHealthExport:
         if not handler.root_seen:
             raise InvalidInput("Not an Apple Health export: no HealthData element")
         self._cursor = handler.newest
-
-
-_DONE: Final = object()
-
-
-def _prefetched(
-    batches: Generator[list[ObservationRow], None, None], depth: int = 4
-) -> Iterator[list[ObservationRow]]:
-    """Run `batches` in a worker thread, at most `depth` batches ahead; its exceptions are
-    raised here. Stopping early (the consumer failed) stops and closes the worker's generator."""
-    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for batch in batches:
-                if not put(batch):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the consuming thread
-            put(exc)
-        finally:
-            batches.close()
-
-    worker = threading.Thread(target=work, name="apple-health-parse", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a worker waiting to hand over
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                continue
-        worker.join()
 
 
 class _Handler:
