@@ -19,8 +19,9 @@ from aegle.services.accounts import Accounts, make_password_hasher
 from aegle.services.audit import AuditLog
 from aegle.services.consent import Consents
 from aegle.services.conversations import Conversations, Responder
+from aegle.services.health_data import HealthData, HealthDataSection
 from aegle.services.interviews import Interviews, SessionCache
-from aegle.services.privacy import Privacy
+from aegle.services.privacy import DEFAULT_SECTIONS, Privacy
 from aegle.settings import Settings, load_settings
 from aegle.store import migrate
 from aegle.store.db import Database, create_db_engine
@@ -37,6 +38,7 @@ class Services:
     consents: Consents
     privacy: Privacy
     interviews: Interviews
+    health_data: HealthData
 
 
 class Platform:
@@ -105,6 +107,7 @@ class Platform:
 
     def _services(self, session: Session, audit: AuditLog) -> Services:
         gate = AccessGate(session, self.clock, audit)
+        consents = Consents(self.clock)
         interviews = Interviews(
             gate, self.clock, self.new_interview_session, self.interview_sessions
         )
@@ -119,9 +122,10 @@ class Platform:
                 self.settings.api.max_message_chars,
                 interviews=interviews,
             ),
-            consents=Consents(self.clock),
-            privacy=Privacy(gate, self.clock),
+            consents=consents,
+            privacy=Privacy(gate, self.clock, (*DEFAULT_SECTIONS, HealthDataSection())),
             interviews=interviews,
+            health_data=HealthData(gate, consents, self.clock),
         )
 
     def close(self) -> None:
