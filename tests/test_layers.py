@@ -122,6 +122,7 @@ def test_fixture_without_breach_keeps_every_contract(tmp_path: Path) -> None:
 
 ENGINE_CONTRACT = "Capability engines are pure: no web, database or network code"
 LAYERS_CONTRACT = "Layers: entry points over services over adapters over engines over core"
+THIN_ENTRY_CONTRACT = "Entry points are thin: no SQL in the API, the web UI or the CLI"
 
 
 @pytest.mark.parametrize(
@@ -156,6 +157,16 @@ LAYERS_CONTRACT = "Layers: entry points over services over adapters over engines
             {f"{FIXTURE_ROOT}.api.routes": f"import {FIXTURE_ROOT}.cli"},
             LAYERS_CONTRACT,
             id="api-imports-cli",
+        ),
+        pytest.param(
+            {f"{FIXTURE_ROOT}.web.views": "from sqlalchemy import select"},
+            THIN_ENTRY_CONTRACT,
+            id="web-runs-sql",
+        ),
+        pytest.param(
+            {f"{FIXTURE_ROOT}.cli.commands": "import psycopg"},
+            THIN_ENTRY_CONTRACT,
+            id="cli-talks-to-postgres",
         ),
     ],
 )
