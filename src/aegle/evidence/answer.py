@@ -105,7 +105,7 @@ class Answerer:
         hits = [
             h
             for h in self.retriever.search(question, lang=lang, k=CANDIDATE_PASSAGES * 2)
-            if h.coverage >= self.min_coverage
+            if h.coverage >= self.min_coverage or h.focused
         ]
         same = [h for h in hits if h.passage.lang == lang]
         other = [h for h in hits if h.passage.lang != lang]

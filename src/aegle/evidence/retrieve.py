@@ -3,6 +3,7 @@ reciprocal rank fusion."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from aegle.evidence.model import Passage
 from aegle.evidence.text import add_words, tokenize
 
 RRF_K = 60
+LONG_QUESTION_TERMS = 12
+# Long questions carry many words no health page has (places, jobs, dates); when one names a
+# topic a page is about, a lower share of its known words is enough.
+MIN_FOCUSED_COVERAGE = 0.2
 MAX_QUERY_CHARS = 2000
 
 
@@ -25,6 +30,8 @@ class Hit:
     bm25_rank: int | None
     dense_rank: int | None
     coverage: float
+    focused: bool = False
+    """A long question naming a topic this passage's page is about, with enough known words."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class Retriever:
         ]
         return Query(text=text, terms=terms, expanded=terms + expansion, key_terms=keys)
 
-    def coverage(self, query: Query, index: int) -> float:
+    def coverage(self, query: Query, index: int, *, known_only: bool = False) -> float:
         """IDF-weighted share of the question's own terms found in a passage (or, for glossary
         terms, any of their translations): low coverage means the passage is off topic."""
         passage_terms = self.token_sets[index]
@@ -79,6 +86,8 @@ class Retriever:
             if any(f in lowered for f in forms):
                 bridged.update(tokenize(" ".join(forms)))
         for term in dict.fromkeys(query.terms):
+            if known_only and term not in self.bm25.idf:
+                continue  # for long questions: places, names and dates are not the topic
             # A word the corpus has never seen is strong evidence the question is elsewhere.
             # (A lone Chinese character is weaker evidence: colloquial words like 脚 vary.)
             unseen = 0.5 if len(term) == 1 else 1.5
@@ -87,6 +96,15 @@ class Retriever:
             if term in passage_terms or term in bridged:
                 found += weight
         return found / total if total else 0.0
+
+    def about(self, query: Query, index: int) -> bool:
+        """The passage's page title names one of the question's glossary terms."""
+        title = self.passages[index].title.lower()
+        return any(
+            re.search(r"\b" + re.escape(f) + r"s?\b", title) if f.isascii() else f in title
+            for forms in query.key_terms
+            for f in forms
+        )
 
     def search(self, text: str, *, lang: LocaleCode | None = None, k: int = 10) -> list[Hit]:
         query = self.parse(text)
@@ -104,6 +122,7 @@ class Retriever:
                 dense_rank[i] = rank
                 fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
         hits = []
+        long_question = len(set(query.terms)) >= LONG_QUESTION_TERMS
         for i, score in fused.items():
             cov = self.coverage(query, i)
             # Off-topic passages sink; the asker's language wins ties.
@@ -115,6 +134,9 @@ class Retriever:
                     bm25_rank=bm25_rank.get(i),
                     dense_rank=dense_rank.get(i),
                     coverage=cov,
+                    focused=long_question
+                    and self.about(query, i)
+                    and self.coverage(query, i, known_only=True) >= MIN_FOCUSED_COVERAGE,
                 )
             )
         hits.sort(key=lambda h: -h.score)
