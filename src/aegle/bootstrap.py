@@ -108,6 +108,7 @@ class Platform:
     def _services(self, session: Session, audit: AuditLog) -> Services:
         gate = AccessGate(session, self.clock, audit)
         consents = Consents(self.clock)
+        health_data = HealthData(gate, consents, self.clock)
         interviews = Interviews(
             gate, self.clock, self.new_interview_session, self.interview_sessions
         )
@@ -121,11 +122,13 @@ class Platform:
                 lambda: self.responder,
                 self.settings.api.max_message_chars,
                 interviews=interviews,
+                health_data=health_data,
+                timezone=self.settings.app.timezone,
             ),
             consents=consents,
             privacy=Privacy(gate, self.clock, (*DEFAULT_SECTIONS, HealthDataSection())),
             interviews=interviews,
-            health_data=HealthData(gate, consents, self.clock),
+            health_data=health_data,
         )
 
     def close(self) -> None:

@@ -39,6 +39,10 @@ class AppSettings(Section):
     default_locale: Literal["zh-CN", "en"] = Field(
         "zh-CN", description="Locale used when a request states none."
     )
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="IANA time zone for people's local days (device data, charts).",
+    )
     var_dir: Path = Field(
         Path("var"), description="Directory for the SQLite file, uploads and other local state."
     )

@@ -138,7 +138,7 @@ def test_what_can_you_do_lists_every_capability_with_its_status() -> None:
     assert info.kind == "info"
     assert len(info.items) == len(INTENTS) - 1
     built = [item for item in info.items if "建设中" not in item]
-    assert len(built) == 2  # consultations and lab reports are built
+    assert len(built) == 3  # consultations, lab reports and glucose data are built
     assert reply.cards[1].kind == "disclaimer"
     assert "不做诊断" in reply.cards[1].body
     assert {a.kind for a in reply.actions} == {"message"}

@@ -149,7 +149,9 @@ def build_default_assistant() -> Assistant:
     texts = default_texts()
     skills: dict[Intent, Skill] = dict(default_skills(texts))
     skills["report"] = ReportSkill(texts)
-    skills["smalltalk"] = SmalltalkSkill(available=("consult", "report"), texts=texts)
+    skills["smalltalk"] = SmalltalkSkill(
+        available=("consult", "report", "health_data"), texts=texts
+    )
     return Assistant(
         safety=MemoizedSafetyScreen(RuleSafetyScreen.load_default()),
         classifier=KeywordIntentClassifier.load_default(),

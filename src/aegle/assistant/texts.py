@@ -74,6 +74,10 @@ class Texts(Frozen):
     advice_title: LocalizedText
     warning_signs_title: LocalizedText
     report_paste_hint: LocalizedText
+    glucose_none: LocalizedText
+    glucose_summary: LocalizedText
+    glucose_targets_title: LocalizedText
+    glucose_group_note: LocalizedText
     report_summary: LocalizedText
     report_critical_title: LocalizedText
     report_abnormal_title: LocalizedText

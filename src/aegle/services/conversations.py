@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from aegle.assistant.consult import answer_from_text, question_reply, result_reply, wants_to_stop
+from aegle.assistant.health import glucose_reply
 from aegle.assistant.model import Reply, TurnContext
 from aegle.assistant.texts import default_texts
 from aegle.core.errors import InvalidInput, NotFound
@@ -20,10 +21,12 @@ from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate, PersonScope, Purpose
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
+from aegle.services.health_data import HealthData
 from aegle.services.interviews import Interviews
 from aegle.store.tables import Base, Conversation
 
 HISTORY_TURNS = 10
+HEALTH_WINDOW = timedelta(days=14)  # the consensus report's standard window
 # Built once: statement construction and cache keys are most of the per-call cost.
 _CONVERSATIONS: Table = Base.metadata.tables["conversations"]
 _MESSAGES: Table = Base.metadata.tables["messages"]
@@ -89,6 +92,8 @@ class Conversations:
         responder: Callable[[], Responder],
         max_chars: int,
         interviews: Interviews | None = None,
+        health_data: HealthData | None = None,
+        timezone: str = "UTC",
     ) -> None:
         """`responder` is a provider so units of work that never chat don't build the assistant.
         With `interviews`, a consultation runs inside the conversation."""
@@ -97,6 +102,8 @@ class Conversations:
         self._responder = responder
         self._max_chars = max_chars
         self._interviews = interviews
+        self._health_data = health_data
+        self._timezone = timezone
 
     def create(self, actor: Actor, *, locale: LocaleCode, title: str = "") -> Conversation:
         if actor.user_id is None:
@@ -172,6 +179,18 @@ class Conversations:
             rendered = result_reply(output, locale, texts, stopped=stopped)
         return rendered.model_copy(update={"safety": reply.safety})
 
+    def _health_reply(
+        self, actor: Actor, scope: PersonScope, locale: LocaleCode, reply: Reply
+    ) -> Reply:
+        """The person's own device data, judged against the consensus targets."""
+        assert self._health_data is not None
+        now = self._clock.now()
+        series = self._health_data.glucose_series(
+            actor, scope.person_id, self._timezone, start=now - HEALTH_WINDOW, end=now
+        )
+        rendered = glucose_reply(series, locale, default_texts())
+        return rendered.model_copy(update={"safety": reply.safety})
+
     @staticmethod
     def messages(scope: PersonScope, conversation_id: str) -> list[MessageRecord]:
         rows = scope.session.connection().execute(
@@ -212,6 +231,12 @@ class Conversations:
         reply = self._responder().turn(TurnContext(text=text, locale=locale, history=history))
         if self._interviews is not None and not _is_safety(reply):
             reply = self._consult(actor, scope, conversation_id, text, locale, reply)
+        if (
+            self._health_data is not None
+            and reply.intent == "health_data"
+            and not _is_safety(reply)
+        ):
+            reply = self._health_reply(actor, scope, locale, reply)
         now = self._clock.now()
         seq = recent[0].seq + 1 if recent else 1
         common: dict[str, Any] = {
