@@ -9,6 +9,7 @@ is not mistaken for one inside a word (无力).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -196,11 +197,23 @@ def segment(text: str) -> list[str]:
     return words
 
 
-def _zh_negated(text: str, start: int) -> bool:
-    clause_start = 0
-    for m in _ZH_CLAUSE_END.finditer(text, 0, start):
-        clause_start = m.end()
-    before = text[clause_start:start]
+class _Clauses:
+    """Clause boundaries computed once per text, looked up by bisection (long texts stay fast)."""
+
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        self.ends = [m.end() for m in pattern.finditer(text)]
+
+    def start_of(self, pos: int) -> int:
+        i = bisect.bisect_right(self.ends, pos) - 1
+        # A boundary ending exactly at or before pos opens the clause that holds pos.
+        while i >= 0 and self.ends[i] > pos:
+            i -= 1
+        return self.ends[i] if i >= 0 else 0
+
+
+def _zh_negated(text: str, start: int, clauses: _Clauses | None = None) -> bool:
+    clauses = clauses or _Clauses(text[:start], _ZH_CLAUSE_END)
+    before = text[clauses.start_of(start) : start]
     if not before:
         return False
     masked = _ZH_NOT_NEG.sub(lambda m: "□" * len(m.group(0)), before)
@@ -218,11 +231,9 @@ def _zh_negated(text: str, start: int) -> bool:
     )
 
 
-def _en_negated(text: str, start: int) -> bool:
-    clause_start = 0
-    for m in _EN_CLAUSE_END.finditer(text, 0, start):
-        clause_start = m.end()
-    before = text[clause_start:start]
+def _en_negated(text: str, start: int, clauses: _Clauses | None = None) -> bool:
+    clauses = clauses or _Clauses(text[:start], _EN_CLAUSE_END)
+    before = text[clauses.start_of(start) : start]
     cue = None
     for m in _EN_NEG.finditer(before):
         cue = m
@@ -247,13 +258,10 @@ _EN_HEDGE = re.compile(
 _ZH_HEDGE = re.compile(r"可能|好像|似乎|也许|大概|不确定|有点|有些|一点|轻微|隐约")
 
 
-def _hedged(text: str, start: int, is_zh: bool) -> bool:
+def _hedged(text: str, start: int, is_zh: bool, clauses: _Clauses | None = None) -> bool:
     """A hedge word earlier in the same clause ("可能有点发烧", "maybe a fever")."""
-    ends = _ZH_CLAUSE_END if is_zh else _EN_CLAUSE_END
-    clause_start = 0
-    for m in ends.finditer(text, 0, start):
-        clause_start = m.end()
-    before = text[clause_start:start]
+    clauses = clauses or _Clauses(text[:start], _ZH_CLAUSE_END if is_zh else _EN_CLAUSE_END)
+    before = text[clauses.start_of(start) : start]
     return bool((_ZH_HEDGE if is_zh else _EN_HEDGE).search(before))
 
 
@@ -433,18 +441,22 @@ def understand(text: str, lex: _Lexicon | None = None) -> Understanding:
     ]
     if lex.zh is not None:
         patterns.append((lex.zh, lex.zh_map, True))
+    section_starts = [sec[0] for sec in sections]
     for pattern, mapping, is_zh in patterns:
+        clauses = _Clauses(norm, _ZH_CLAUSE_END if is_zh else _EN_CLAUSE_END)
         for m in pattern.finditer(norm):
             term = m.group(0)
             keys = mapping.get(term) or _wildcard_keys(term, mapping, is_zh)
             fam = hist = False
-            for s, e, f_flag, h_flag in sections:
-                if s <= m.start() < e:
-                    fam, hist = f_flag, h_flag
-                    break
-            negated = _zh_negated(norm, m.start()) if is_zh else _en_negated(norm, m.start())
+            k = bisect.bisect_right(section_starts, m.start()) - 1
+            if k >= 0 and sections[k][0] <= m.start() < sections[k][1]:
+                fam, hist = sections[k][2], sections[k][3]
+            if is_zh:
+                negated = _zh_negated(norm, m.start(), clauses)
+            else:
+                negated = _en_negated(norm, m.start(), clauses)
             complaint = complaint_span[0] <= m.start() < complaint_span[1]
-            uncertain = _hedged(norm, m.start(), is_zh)
+            uncertain = _hedged(norm, m.start(), is_zh, clauses)
             for key in keys:
                 kind, _, ident = key.partition(":")
                 if (key, m.start()) in seen:
