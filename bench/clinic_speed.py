@@ -58,6 +58,28 @@ def selection_latency(patients: list[Patient]) -> dict[str, float]:
     }
 
 
+def long_messages() -> dict[str, float]:
+    """Reading a 100 KB opening message (the protocol's cap), English and Chinese."""
+    from aegle.clinic.protocol import Session
+
+    session = Session()
+    out = {}
+    for lang, unit in (
+        ("en", "Headache and fever for three days, no cough. "),
+        ("zh", "胸口疼，出汗，喘不上气。"),
+    ):
+        message = (unit * (100_000 // len(unit) + 1))[:100_000]
+        began = time.perf_counter()
+        session.handle(
+            json.dumps(
+                {"type": "start", "lang": lang, "message": message, "max_questions": 0},
+                ensure_ascii=False,
+            )
+        )
+        out[f"{lang}_100kb_s"] = round(time.perf_counter() - began, 3)
+    return out
+
+
 def protocol_throughput(rows: list[dict[str, str]], evidences: dict, n: int, command: str) -> dict:
     engine = Engine(command)
     began = time.perf_counter()
@@ -88,6 +110,7 @@ def main() -> int:
     with (ddx / "ddxplus_test_patients_dev.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     report = {"selection": selection_latency([Patient(r, evidences) for r in rows[:300]])}
+    report["long_messages"] = long_messages()
     report["protocol"] = protocol_throughput(rows, evidences, args.interviews, args.engine)
     print(json.dumps(report))
     return 0
