@@ -3,6 +3,7 @@ advice, red flags, citations and a pre-consultation summary (text and FHIR)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,9 +188,17 @@ def departments(iv: Interview, shown: list[Shown], level: TriageLevel) -> list[d
     return out
 
 
+_CHILD_WORDS = re.compile(r"宝宝|婴儿|新生儿|小儿|患儿|幼儿|\b(?:baby|infant|toddler|newborn)\b")
+_ADULT_CONTEXT = re.compile(r"怀孕|孕|哺乳|母乳|喂奶|产后|备孕|月子|pregnan|breastfe")
+
+
 def _is_child(iv: Interview) -> bool:
-    """By age only: words such as 宝宝 often come from parents asking about themselves."""
-    return iv.age is not None and iv.age < CHILD_AGE
+    """By age when known; otherwise by words such as 宝宝 in the opening words, unless the
+    message is about pregnancy or breastfeeding (then 宝宝 is the asker's baby, not the patient)."""
+    if iv.age is not None:
+        return iv.age < CHILD_AGE
+    text = (iv.opening or "")[:80].lower()
+    return bool(_CHILD_WORDS.search(text)) and not _ADULT_CONTEXT.search((iv.opening or "").lower())
 
 
 def build_result(iv: Interview) -> dict[str, Any]:
