@@ -16,14 +16,14 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 M = TypeVar("M", bound=BaseModel)
 
 
-class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
+class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
 
 
 def _mapping_without_duplicates(
     loader: _StrictLoader, node: yaml.MappingNode
 ) -> dict[object, object]:
-    keys = [loader.construct_object(k) for k, _ in node.value]
+    keys = [loader.construct_object(k) for k, _ in node.value]  # type: ignore[no-untyped-call]
     duplicates = {str(k) for k in keys if keys.count(k) > 1}
     if duplicates:
         raise ValueError(f"duplicate keys: {', '.join(sorted(duplicates))}")
