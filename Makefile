@@ -65,14 +65,19 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Every bench/*.py script except private helpers (_*.py); each prints its own figures.
+# Every bench/*.py script except private helpers (_*.py), or those matching BENCH
+# (`make bench BENCH=vitals_cgm`); each prints its own figures. A failing script does not stop
+# the others; the target fails at the end if any did.
+BENCH ?= *
 bench: $(VENV)/.installed-dev
-	@shopt -s nullglob; found=0; \
-	for script in bench/*.py; do \
+	@shopt -s nullglob; found=0; failed=""; \
+	for script in bench/$(BENCH).py; do \
 		case "$$(basename "$$script")" in _*) continue ;; esac; \
-		found=1; echo "==> $$script"; $(BIN)/python "$$script" || exit 1; \
+		found=1; echo "==> $$script"; \
+		$(BIN)/python "$$script" || failed="$$failed $$script"; \
 	done; \
-	[ $$found -eq 1 ] || echo "no bench/*.py scripts yet"
+	[ $$found -eq 1 ] || { echo "no bench/$(BENCH).py scripts"; exit 0; }; \
+	[ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
 docs: $(VENV)/.installed-run
 	$(BIN)/python -m aegle.settings_doc
