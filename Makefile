@@ -72,6 +72,7 @@ BENCH ?= *
 bench: $(VENV)/.installed-dev
 	@shopt -s nullglob; found=0; failed=""; \
 	for script in bench/$(BENCH).py; do \
+		[ -f "$$script" ] || continue; \
 		case "$$(basename "$$script")" in _*) continue ;; esac; \
 		found=1; echo "==> $$script"; \
 		$(BIN)/python "$$script" || failed="$$failed $$script"; \
