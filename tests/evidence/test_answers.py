@@ -134,3 +134,21 @@ def test_dense_embeddings_run_offline_from_the_package() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_long_question_with_a_known_topic_is_answered_from_that_topic() -> None:
+    question = (
+        "What is recommended for a mild earache that won't go away after four days in Boston, "
+        "Massachusetts? Should I go to urgent care or wait until next week?"
+    )
+    result = answerer().answer(question, "en")
+    assert not result.abstained
+    assert {c.id.split("#")[0] for c in result.citations} == {"ear-infection-en"}
+
+
+def test_long_question_without_a_corpus_topic_still_abstains() -> None:
+    question = (
+        "My neighbour in Lisbon told me last Tuesday that her cousin, a retired engineer, "
+        "takes a Peruvian bark tea every morning for his Erdheim-Chester disease; is that wise?"
+    )
+    assert answerer().answer(question, "en").abstained
