@@ -178,6 +178,13 @@ class Negation(Frozen):
         "clause of an emergency term void it: a past event is not an emergency now",
     )
     en_historical: tuple[str, ...] = ()
+    crisis_zh_window: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Characters before a crisis hit searched for a negation cue (narrower than "
+        "zh_window: a 不 earlier in the clause rarely negates suicidal talk)",
+    )
     hypothetical_zh_window: int = Field(default=12, ge=1, le=30)
     hypothetical_en_window: int = Field(default=8, ge=1, le=15)
 

@@ -76,6 +76,7 @@ class _Negator:
         self._zh_hypo = _alternation(neg.zh_hypothetical, "zh") if neg.zh_hypothetical else None
         self._en_hypo = _alternation(neg.en_hypothetical, "en") if neg.en_hypothetical else None
         self._zh_hypo_window = neg.hypothetical_zh_window
+        self.crisis_zh_window = neg.crisis_zh_window
         history = [*neg.zh_historical, *(rf"(?<![a-z]){p}(?![a-z])" for p in neg.en_historical)]
         self._history = _alternation(history, "zh") if history else None
         self._en_hypo_window = neg.hypothetical_en_window
@@ -90,11 +91,19 @@ class _Negator:
         after = self._break.search(text, end, right)
         return left, after.start() if after else right
 
-    def negated(self, text: str, start: int, end: int, lang: Literal["zh", "en"]) -> bool:
+    def negated(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        lang: Literal["zh", "en"],
+        zh_window: int | None = None,
+    ) -> bool:
         left, right = self.clause_bounds(text, start, end)
         before, after = text[left:start], text[end:right]
         if lang == "zh":
-            window = self._zh_pseudo.sub(" ", before)[-self._zh_window :]
+            width = zh_window if zh_window is not None else self._zh_window
+            window = self._zh_pseudo.sub(" ", before)[-width:]
             # An English cue right before a Chinese term ("no 胸痛") also counts.
             return bool(
                 self._zh_cue.search(window)
@@ -151,6 +160,7 @@ class RuleSafetyScreen:
         crisis_terms = {
             t for r in knowledge.rules if r.category == "crisis" for g in r.groups for t in g
         }
+        self._crisis_zh_window = self._negator.crisis_zh_window
         self._hypothetical_voids = frozenset(
             t.id for t in knowledge.terms if t.id not in crisis_terms
         )
@@ -188,7 +198,10 @@ class RuleSafetyScreen:
                 continue
             if any(start < v_end and v_start < end for v_start, v_end in voided):
                 continue
-            if term.negatable and self._negator.negated(text, start, end, lang):
+            # Crisis evidence is only negated by a cue right before it (我没想自杀), not by a
+            # 不 further back in the clause (要是我不回去他就跳下来).
+            zh_window = None if term.id in self._hypothetical_voids else self._crisis_zh_window
+            if term.negatable and self._negator.negated(text, start, end, lang, zh_window):
                 continue
             if term.id in self._hypothetical_voids and self._negator.hypothetical(text, start, end):
                 continue
