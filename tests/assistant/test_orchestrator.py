@@ -227,3 +227,10 @@ def test_memoized_screen_gives_the_same_answers() -> None:
     for text in ["我不想活了", "头疼", "我不想活了", "crushing chest pain and sweating", "头疼"]:
         for locale in ("zh-CN", "en"):
             assert memo.screen(text, locale) == plain.screen(text, locale)
+
+
+def test_diagnosis_and_prescription_requests_get_the_scope_notice() -> None:
+    reply = say("开点抗生素给我吧")
+    assert any(card.kind == "scope" for card in reply.cards)
+    plain = say("推荐一个心内科医生")
+    assert all(card.kind != "scope" for card in plain.cards)

@@ -23,7 +23,9 @@ INTENTS: tuple[Intent, ...] = (
     "smalltalk",
 )
 
-CardKind = Literal["safety", "triage", "info", "coming_soon", "disclaimer", "table", "chart"]
+CardKind = Literal[
+    "safety", "triage", "info", "coming_soon", "disclaimer", "scope", "table", "chart"
+]
 ActionKind = Literal["call", "link", "message"]
 
 

@@ -27,7 +27,7 @@ from aegle.assistant.texts import AssistantTexts, default_texts
 from aegle.core.errors import ConfigurationError
 from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import LocaleCode, TriageLevel
-from aegle.safety import RuleSafetyScreen
+from aegle.safety import RuleSafetyScreen, ScopeGuard
 
 # After a crisis message, a reply that is small talk or unrecognised ("嗯", "I don't know") is the
 # person still talking about it: stay with them. A clear new request (insurance...) is answered.
@@ -41,6 +41,7 @@ class Assistant:
         classifier: IntentClassifier,
         skills: Mapping[Intent, Skill],
         texts: AssistantTexts | None = None,
+        scope: ScopeGuard | None = None,
     ) -> None:
         missing = [intent for intent in INTENTS if intent not in skills]
         if missing:
@@ -49,6 +50,7 @@ class Assistant:
         self.classifier = classifier
         self.skills = dict(skills)
         self.texts = texts or default_texts()
+        self.scope = scope
 
     def turn(self, turn: TurnContext) -> Reply:
         assessment = self.safety.screen(turn.text, turn.locale)
@@ -62,8 +64,26 @@ class Assistant:
                     earlier, assessment, turn.locale, classification.intent
                 )
         reply = self.skills[classification.intent].respond(turn, classification)
-        # The orchestrator, not the skill, owns these two fields.
-        return reply.model_copy(update={"intent": classification.intent, "safety": assessment})
+        # The orchestrator, not the skill, owns these fields and the scope notice.
+        cards = reply.cards + self._scope_cards(turn)
+        return reply.model_copy(
+            update={"intent": classification.intent, "safety": assessment, "cards": cards}
+        )
+
+    def _scope_cards(self, turn: TurnContext) -> tuple[Card, ...]:
+        """A request for a diagnosis, prescription or dose gets the notice that Aegle does
+        neither, whatever the skill answered."""
+        notice = self.scope.check(turn.text, turn.locale) if self.scope else None
+        if notice is None:
+            return ()
+        return (
+            Card(
+                kind="scope",
+                title=self.texts.get("disclaimer_title", turn.locale),
+                body=notice.message,
+                citations=notice.citations,
+            ),
+        )
 
     def _last_crisis(self, turn: TurnContext) -> SafetyAssessment | None:
         """The assessment of the person's previous message, when it was crisis language."""
@@ -157,4 +177,5 @@ def build_default_assistant() -> Assistant:
         classifier=KeywordIntentClassifier.load_default(),
         skills=skills,
         texts=texts,
+        scope=ScopeGuard.load_default(),
     )

@@ -76,6 +76,12 @@ def _is_safety(reply: Reply) -> bool:
     return reply.safety.triggered or any(card.kind == "safety" for card in reply.cards)
 
 
+def _carry_scope(rendered: Reply, original: Reply) -> Reply:
+    """A reply rebuilt by the service keeps the safety assessment and the scope notice."""
+    scope = tuple(card for card in original.cards if card.kind == "scope")
+    return rendered.model_copy(update={"safety": original.safety, "cards": rendered.cards + scope})
+
+
 def reply_payload(reply: Reply) -> dict[str, Any]:
     return {
         "cards": [card.model_dump(mode="json") for card in reply.cards],
@@ -189,7 +195,7 @@ class Conversations:
             actor, scope.person_id, self._timezone, start=now - HEALTH_WINDOW, end=now
         )
         rendered = glucose_reply(series, locale, default_texts())
-        return rendered.model_copy(update={"safety": reply.safety})
+        return _carry_scope(rendered, reply)
 
     @staticmethod
     def messages(scope: PersonScope, conversation_id: str) -> list[MessageRecord]:
