@@ -183,7 +183,7 @@ class Conversations:
             rendered = question_reply(output, locale, texts)
         else:
             rendered = result_reply(output, locale, texts, stopped=stopped)
-        return rendered.model_copy(update={"safety": reply.safety})
+        return _carry_scope(rendered, reply)
 
     def _health_reply(
         self, actor: Actor, scope: PersonScope, locale: LocaleCode, reply: Reply
