@@ -172,3 +172,28 @@ def test_rarely_fires_on_real_medical_search_queries() -> None:
     assert len(rows) > 6000
     assert len(fired) / len(rows) <= 0.01
     assert "五十岁老年人误喝下浓盐酸，请问会不会有生命" in fired
+
+
+def test_literal_prefilter_never_changes_what_is_found() -> None:
+    """The substring prefilter is only a shortcut: with it switched off, the same terms fire."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from aegle.safety import RuleSafetyScreen
+    from aegle.safety.normalize import normalize
+
+    fast = RuleSafetyScreen.load_default()
+    slow = RuleSafetyScreen.load_default()
+    slow._terms = tuple(dataclasses.replace(t, literals=None) for t in slow._terms)
+    data = Path(__file__).resolve().parent / "data"
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(data.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(texts) > 500
+    for text in texts:
+        normal = normalize(text)
+        assert fast.find_terms(normal).keys() == slow.find_terms(normal).keys(), text

@@ -8,9 +8,11 @@ the locale only chooses the language of the reply and the hotlines offered.
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from aegle.core.ports import SafetyAssessment, SafetyCategory
 from aegle.core.types import Citation, LocaleCode, TriageLevel
@@ -45,6 +47,9 @@ class _CompiledTerm:
     # All of the term's patterns in one alternation: a message that does not match it cannot
     # match any single pattern, so most terms cost one regex search per message.
     any_pattern: re.Pattern[str]
+    # Strings one of which every match must contain (None: some pattern has no such string).
+    # A substring test is far cheaper than the alternation, and rules most terms out.
+    literals: frozenset[str] | None
 
 
 def _alternation(patterns: Sequence[str], lang: Literal["zh", "en"]) -> re.Pattern[str]:
@@ -151,6 +156,7 @@ class RuleSafetyScreen:
                     compile_pattern(p, "zh" if _CJK.search(p) else "en") for p in term.exceptions
                 ),
                 any_pattern=_any_of(term),
+                literals=_term_literals(term),
             )
             for term in knowledge.terms
         )
@@ -175,6 +181,9 @@ class RuleSafetyScreen:
         """The first affirmed hit of every term present in `text` (already normalised)."""
         found: dict[str, TermHit] = {}
         for compiled in self._terms:
+            literals = compiled.literals
+            if literals is not None and not any(literal in text for literal in literals):
+                continue
             if compiled.any_pattern.search(text) is None:
                 continue
             voided = [m.span() for ex in compiled.exceptions for m in ex.finditer(text)]
@@ -282,6 +291,65 @@ class RuleSafetyScreen:
             source = self.knowledge.hotline_by_id[hotline_id].source
             citations.append(Citation.from_source(f"safety:hotline.{hotline_id}", source))
         return tuple(citations)
+
+
+def _term_literals(term: Term) -> frozenset[str] | None:
+    found: set[str] = set()
+    for pattern in (
+        *(compile_pattern(p, "zh") for p in term.zh),
+        *(compile_pattern(p, "en") for p in term.en),
+    ):
+        needed = required_literals(pattern)
+        if needed is None:
+            return None
+        found |= needed
+    return frozenset(found)
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which any match of `pattern` contains, or None when unknown.
+
+    Read from the parsed pattern: runs of literal characters (zero-width assertions don't break
+    a run), alternations (one required string per branch), groups and repeats of at least one.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    return _required(list(sre_parse.parse(pattern.pattern)))
+
+
+def _required(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, arg in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero-width: the characters around it are still adjacent
+        flush()
+        sub: frozenset[str] | None = None
+        if op is sre_constants.BRANCH:
+            branches = [_required(list(branch)) for branch in arg[1]]
+            if all(branch is not None for branch in branches):
+                sub = frozenset().union(*(b for b in branches if b is not None))
+        elif op is sre_constants.SUBPATTERN:
+            _, add_flags, _, body = arg
+            if not add_flags & re.IGNORECASE:
+                sub = _required(list(body))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:
+            sub = _required(list(arg[2]))
+        if sub:
+            candidates.append(sub)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda options: min(len(option) for option in options))
 
 
 def _any_of(term: Term) -> re.Pattern[str]:
