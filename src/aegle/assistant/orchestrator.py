@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+from aegle.assistant.evidence import EvidenceSkill
 from aegle.assistant.intents import KeywordIntentClassifier
 from aegle.assistant.model import (
     INTENTS,
@@ -169,8 +170,9 @@ def build_default_assistant() -> Assistant:
     texts = default_texts()
     skills: dict[Intent, Skill] = dict(default_skills(texts))
     skills["report"] = ReportSkill(texts)
+    skills["evidence"] = EvidenceSkill(texts=texts)
     skills["smalltalk"] = SmalltalkSkill(
-        available=("consult", "report", "health_data"), texts=texts
+        available=("consult", "report", "health_data", "evidence"), texts=texts
     )
     return Assistant(
         safety=MemoizedSafetyScreen(RuleSafetyScreen.load_default()),

@@ -75,6 +75,7 @@ class Texts(Frozen):
     warning_signs_title: LocalizedText
     report_paste_hint: LocalizedText
     glucose_none: LocalizedText
+    evidence_sources_title: LocalizedText
     glucose_summary: LocalizedText
     glucose_targets_title: LocalizedText
     glucose_group_note: LocalizedText

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from aegle.bootstrap import Platform
-from aegle.cli import bench, importing, interview, labs, safety, vitals
+from aegle.cli import bench, evidence, importing, interview, labs, safety, vitals
 from aegle.core.errors import AegleError
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
@@ -38,6 +38,9 @@ app.add_typer(labs.app, name="labs")
 app.add_typer(bench.app, name="bench")
 app.add_typer(safety.app, name="safety")
 app.add_typer(importing.app, name="import")
+app.add_typer(evidence.evidence_app, name="evidence")
+app.add_typer(evidence.corpus_app, name="corpus")
+app.command("ask")(evidence.ask)
 app.command("interview")(interview.interview)
 
 CONSOLE = "cli"
