@@ -12,7 +12,9 @@ BIN := $(VENV)/bin
 # Debian packages for the tests: Chromium for the browser tests (driven by Playwright with
 # executable_path=/usr/bin/chromium), a CJK font so Chinese pages render in screenshots, and
 # the PostgreSQL server for the throwaway test cluster.
-TEST_APT_PACKAGES := chromium fonts-wqy-microhei postgresql
+# OpenCV (inside the OCR that reads lab-report photos) links libGL and GLib at import time.
+RUN_APT_PACKAGES := libgl1 libglib2.0-0
+TEST_APT_PACKAGES := $(RUN_APT_PACKAGES) chromium fonts-wqy-microhei postgresql
 
 .PHONY: help run test test-system-packages lint format bench docs lock
 # apt and pip must not run at the same time (both may install system packages).
@@ -47,6 +49,7 @@ $(VENV)/.installed-dev: pyproject.toml $(wildcard scripts/constraints.txt) | $(B
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
+	@scripts/apt-ensure.sh $(RUN_APT_PACKAGES)
 	$(BIN)/aegle db upgrade
 	$(BIN)/aegle demo
 	$(BIN)/aegle serve
