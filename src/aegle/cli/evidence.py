@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aegle.cli.errors import fail
 from aegle.core.errors import AegleError
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.answer import Answer, Answerer, cite
@@ -47,11 +48,6 @@ def _lang(value: str | None) -> LocaleCode:
 def _answerer(dense: bool) -> Answerer:
     root = evidence_dir()
     return build_answerer(extra_dirs=[root / "documents"], dense=dense, cache_dir=root / "cache")
-
-
-def _fail(error: AegleError) -> None:
-    typer.echo(f"error: {error.detail or error.title} {error.params or ''}".rstrip(), err=True)
-    raise typer.Exit(1)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -103,8 +99,7 @@ def ask(
             else answerer.answer(question, _lang(lang))
         )
     except AegleError as err:
-        _fail(err)
-        return
+        fail(err)
     if as_json:
         typer.echo(json.dumps(answer_json(result), ensure_ascii=False))
         return
@@ -124,8 +119,7 @@ def show(
     try:
         passage, section = library.context(passage_id)
     except AegleError as err:
-        _fail(err)
-        return
+        fail(err)
     data = cite(passage).model_dump() | {
         "context": [{"id": p.id, "text": p.text} for p in section],
         "sources": [s.model_dump() for s in passage.sources],

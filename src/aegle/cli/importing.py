@@ -8,7 +8,6 @@ operator at the console acts on the person's behalf (audited with origin "cli").
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aegle.cli.errors import fail
 from aegle.core.errors import AegleError, InvalidInput
-from aegle.core.i18n import translate
-from aegle.core.types import Role, normalize_locale
+from aegle.core.types import Role
 from aegle.importers import csvtools
 from aegle.importers.apple_health import MANIFEST as APPLE_HEALTH
 from aegle.importers.apple_health import AppleHealthExport
@@ -67,13 +66,6 @@ DateOrderOpt = Annotated[
 @app.callback()
 def _group() -> None:
     """Import health data files."""
-
-
-def _fail(error: AegleError) -> None:
-    locale = normalize_locale(os.environ.get("LANG"), "en")
-    message = translate(locale, error.detail or error.title, **error.params)
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _platform() -> Platform:
@@ -199,8 +191,7 @@ def _parsed_file(
             ),
         )
     except AegleError as error:
-        _fail(error)
-        return
+        fail(error)
     _report(result, seconds, as_json)
 
 
@@ -316,8 +307,7 @@ def apple_health(
             ),
         )
     except AegleError as error:
-        _fail(error)
-        return
+        fail(error)
     if as_json:
         _report(result, seconds, as_json=True)
         return

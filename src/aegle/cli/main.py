@@ -4,7 +4,6 @@ AEGLE_DATABASE_URL and the other AEGLE_* settings apply everywhere."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Annotated
 
@@ -12,6 +11,7 @@ import typer
 
 from aegle.bootstrap import Platform
 from aegle.cli import bench, evidence, importing, interview, labs, safety, vitals
+from aegle.cli.errors import fail
 from aegle.core.errors import AegleError
 from aegle.core.i18n import translate
 from aegle.core.types import Role, normalize_locale
@@ -54,13 +54,6 @@ def _platform(*, migrated: bool = True) -> Platform:
         typer.echo("error: the database is not set up yet; run `aegle db upgrade` first", err=True)
         raise typer.Exit(1)
     return platform
-
-
-def _fail(error: AegleError) -> None:
-    locale = normalize_locale(os.environ.get("LANG"), "en")
-    message = translate(locale, error.detail or error.title, **error.params)
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 @db_app.command("upgrade")
@@ -152,7 +145,7 @@ def user_create(
             )
             typer.echo(f"created {user.role} {user.username} ({user.id})")
     except AegleError as error:
-        _fail(error)
+        fail(error)
     finally:
         platform.close()
 
@@ -172,7 +165,7 @@ def user_delete(
             services.privacy.erase(Actor.system(CONSOLE), user.id)
         typer.echo(f"erased {username}")
     except AegleError as error:
-        _fail(error)
+        fail(error)
     finally:
         platform.close()
 
@@ -212,8 +205,7 @@ def export_person(
             user = services.accounts.require_username(person)
             bundle = services.privacy.export(Actor.system(CONSOLE), user.id)
     except AegleError as error:
-        _fail(error)
-        return
+        fail(error)
     finally:
         platform.close()
     text = json.dumps(bundle, ensure_ascii=False, indent=2)
@@ -263,7 +255,7 @@ def chat(
             for action in reply.actions:
                 typer.echo(f"  → {action.label}: {action.value}")
     except AegleError as error:
-        _fail(error)
+        fail(error)
     finally:
         platform.close()
 
