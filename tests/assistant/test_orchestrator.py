@@ -235,3 +235,11 @@ def test_diagnosis_and_prescription_requests_get_the_scope_notice() -> None:
     assert any(card.kind == "scope" for card in reply.cards)
     plain = say("推荐一个心内科医生")
     assert all(card.kind != "scope" for card in plain.cards)
+
+
+def test_during_a_consultation_no_skill_runs_but_safety_still_does() -> None:
+    quiet = ASSISTANT.turn(TurnContext(text="帮我看看这个化验单", locale="zh-CN", consulting=True))
+    assert quiet.intent == "consult"
+    assert quiet.text == ""
+    alarm = ASSISTANT.turn(TurnContext(text="我不想活了", locale="zh-CN", consulting=True))
+    assert alarm.safety.category == "crisis"

@@ -66,11 +66,13 @@ class Classification(Frozen):
 
 
 class TurnContext(Frozen):
-    """One user turn as the assistant sees it. `history` is earlier (role, text) pairs."""
+    """One user turn as the assistant sees it. `history` is earlier (role, text) pairs.
+    `consulting` says an interview is under way, whose engine will answer the turn."""
 
     text: str
     locale: LocaleCode
     history: tuple[tuple[str, str], ...] = ()
+    consulting: bool = False
 
 
 class IntentClassifier(Protocol):

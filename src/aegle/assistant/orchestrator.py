@@ -64,7 +64,12 @@ class Assistant:
                 return self.crisis_follow_up(
                     earlier, assessment, turn.locale, classification.intent
                 )
-        reply = self.skills[classification.intent].respond(turn, classification)
+        if turn.consulting:
+            # The interview engine answers; no skill's work would be shown.
+            reply = Reply(text="", intent="consult")
+            classification = classification.model_copy(update={"intent": "consult"})
+        else:
+            reply = self.skills[classification.intent].respond(turn, classification)
         # The orchestrator, not the skill, owns these fields and the scope notice.
         cards = reply.cards + self._scope_cards(turn)
         return reply.model_copy(

@@ -23,7 +23,7 @@ from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
 from aegle.services.health_data import HealthData
 from aegle.services.interviews import Interviews
-from aegle.store.tables import Base, Conversation
+from aegle.store.tables import Base, Conversation, InterviewRecord
 
 HISTORY_TURNS = 10
 HEALTH_WINDOW = timedelta(days=14)  # the consensus report's standard window
@@ -148,7 +148,7 @@ class Conversations:
     def _consult(
         self,
         actor: Actor,
-        scope: PersonScope,
+        active: InterviewRecord | None,
         conversation_id: str,
         text: str,
         locale: LocaleCode,
@@ -161,7 +161,6 @@ class Conversations:
         """
         assert self._interviews is not None
         texts = default_texts()
-        active = self._interviews.active_in(scope, conversation_id)
         stopped = False
         if active is not None:
             if wants_to_stop(text):
@@ -234,9 +233,12 @@ class Conversations:
         # Core statements on this hot path: one query gives both the history and the last seq.
         recent = conn.execute(_RECENT, {"cid": conversation_id}).all()
         history = tuple((row.role, row.text) for row in reversed(recent))
-        reply = self._responder().turn(TurnContext(text=text, locale=locale, history=history))
+        active = self._interviews.active_in(scope, conversation_id) if self._interviews else None
+        reply = self._responder().turn(
+            TurnContext(text=text, locale=locale, history=history, consulting=active is not None)
+        )
         if self._interviews is not None and not _is_safety(reply):
-            reply = self._consult(actor, scope, conversation_id, text, locale, reply)
+            reply = self._consult(actor, active, conversation_id, text, locale, reply)
         if (
             self._health_data is not None
             and reply.intent == "health_data"
