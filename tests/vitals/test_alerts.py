@@ -123,3 +123,59 @@ def test_deduplication_and_quiet_periods() -> None:
     later = glucose_alerts(_cgm(low + [110.0] * 2 + [60.0] * 5 + [110.0] * 36 + [60.0] * 5))
     kept = deduplicate(later, delivered, quiet)
     assert [a.start - first[0].start for a in kept] == [timedelta(minutes=5 * 54)]
+
+
+def test_extended_high_needs_90_of_120_minutes_and_replaces_the_level2_alert() -> None:
+    # 100 minutes above 250 (20 readings of 5 minutes), then back to 150.
+    values = [150.0] * 6 + [300.0] * 20 + [150.0] * 6
+    alerts = glucose_alerts(_cgm(values))
+    assert [a.rule_id for a in alerts] == ["glucose_extended_hyper"]
+    alert = alerts[0]
+    assert alert.value == 300
+    assert alert.triage is TriageLevel.URGENT
+    assert "100 minutes within 120" in alert.explanation.en
+    assert "90 cumulative minutes" in alert.sources[0].section
+    # 60 minutes above: a level 2 high, not an extended one.
+    short = [150.0] * 6 + [300.0] * 12 + [150.0] * 6
+    assert [a.rule_id for a in glucose_alerts(_cgm(short))] == ["glucose_level2_hyper"]
+
+
+def test_extended_high_counts_interrupted_minutes_within_the_window() -> None:
+    # 45 min above, 10 min below, 50 min above: 95 minutes above within 105 minutes.
+    values = [150.0] * 4 + [300.0] * 9 + [200.0] * 2 + [300.0] * 10 + [150.0] * 4
+    assert "glucose_extended_hyper" in {a.rule_id for a in glucose_alerts(_cgm(values))}
+
+
+def test_spo2_needs_consecutive_low_readings() -> None:
+    from aegle.vitals.alerts import Point, spo2_alerts
+
+    t0 = datetime(2024, 6, 1, 2, 0, tzinfo=SH)
+    one_low = [Point(t0 + timedelta(minutes=10 * i), v) for i, v in enumerate([96, 87, 95, 96])]
+    assert spo2_alerts(one_low) == []
+    two_low = [Point(t0 + timedelta(minutes=10 * i), v) for i, v in enumerate([96, 88, 86, 95])]
+    alerts = spo2_alerts(two_low)
+    assert [a.rule_id for a in alerts] == ["spo2_low"]
+    assert alerts[0].value == 86
+    assert "86%" in alerts[0].explanation.en
+    assert "86%" in alerts[0].explanation.zh
+    assert alerts[0].sources[0].publisher == "World Health Organization"
+    # Two low readings a day apart are not one run.
+    apart = [Point(t0, 85.0), Point(t0 + timedelta(days=1), 85.0)]
+    assert spo2_alerts(apart) == []
+
+
+def test_resting_hr_average_beyond_the_thresholds() -> None:
+    from aegle.vitals.alerts import Point, resting_hr_alerts
+
+    now = datetime(2024, 6, 8, 12, 0, tzinfo=SH)
+    days = [now - timedelta(days=d) for d in range(7)]
+    fast = [Point(day, 104.0) for day in days]
+    alerts = resting_hr_alerts(fast, now)
+    assert [a.rule_id for a in alerts] == ["resting_hr_high"]
+    assert "104" in alerts[0].explanation.en
+    slow = [Point(day, 45.0) for day in days]
+    assert [a.rule_id for a in resting_hr_alerts(slow, now)] == ["resting_hr_low"]
+    normal = [Point(day, 62.0) for day in days]
+    assert resting_hr_alerts(normal, now) == []
+    # Too few days measured: no judgement.
+    assert resting_hr_alerts(fast[:3], now) == []

@@ -31,6 +31,9 @@ RULES_FILE = KNOWLEDGE_DIR / "alert_rules.yaml"
 _GLUCOSE_FIELDS: Final = {"threshold", "threshold_mmol", "duration", "extreme", "start"}
 _BP_FIELDS: Final = {"sbp", "dbp", "start"}
 _HOME_FIELDS: Final = {"sbp", "dbp", "count", "window_days"}
+_CUMULATIVE_FIELDS: Final = _GLUCOSE_FIELDS | {"window"}
+_SPO2_FIELDS: Final = {"threshold", "count", "extreme", "start"}
+_HR_FIELDS: Final = {"threshold", "count", "value", "window_days"}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -100,7 +103,64 @@ class BPHomeAverageRule(_RuleBase):
         return self
 
 
-Rule = Annotated[GlucoseRule | BPReadingRule | BPHomeAverageRule, Field(discriminator="kind")]
+class GlucoseCumulativeRule(_RuleBase):
+    """Glucose above `threshold` (mg/dL) for at least `min_minutes` in total within any
+    `window_min`-minute period (the consensus "extended hyperglycaemia" event)."""
+
+    kind: Literal["glucose_above_cumulative"]
+    threshold: float = Field(gt=0)
+    window_min: int = Field(gt=0)
+    min_minutes: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _texts(self) -> GlucoseCumulativeRule:
+        if self.min_minutes > self.window_min:
+            raise ValueError(f"{self.id}: min_minutes exceeds window_min")
+        self._check_placeholders(set(_CUMULATIVE_FIELDS))
+        return self
+
+
+class SpO2Rule(_RuleBase):
+    """At least `min_readings` consecutive SpO2 readings (%) below `threshold`, each within
+    `max_gap_min` of the previous one (a single low spot reading is often an artefact)."""
+
+    kind: Literal["spo2_below"]
+    threshold: float = Field(gt=0, le=100)
+    min_readings: int = Field(ge=1)
+    max_gap_min: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _texts(self) -> SpO2Rule:
+        self._check_placeholders(set(_SPO2_FIELDS))
+        return self
+
+
+class RestingHRRule(_RuleBase):
+    """Daily resting heart rates (beats/min) of the last `window_days` averaging above (or
+    below) `threshold`, with at least `min_days` days measured."""
+
+    kind: Literal["resting_hr_average_above", "resting_hr_average_below"]
+    threshold: float = Field(gt=0)
+    window_days: int = Field(gt=0)
+    min_days: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _texts(self) -> RestingHRRule:
+        if self.min_days > self.window_days:
+            raise ValueError(f"{self.id}: min_days exceeds window_days")
+        self._check_placeholders(set(_HR_FIELDS))
+        return self
+
+
+Rule = Annotated[
+    GlucoseRule
+    | GlucoseCumulativeRule
+    | BPReadingRule
+    | BPHomeAverageRule
+    | SpO2Rule
+    | RestingHRRule,
+    Field(discriminator="kind"),
+]
 
 
 class AlertRules(Frozen):
@@ -204,13 +264,73 @@ def glucose_alerts(
                     _sources(rule),
                 )
             )
+    out.extend(_cumulative_alerts(series, kb, info))
     return sorted(_drop_covered(out, kb), key=lambda a: (a.start, a.rule_id))
+
+
+def _cumulative_alerts(series: GlucoseSeries, kb: AlertRules, info: ZoneInfo) -> list[Alert]:
+    """Extended events: each reading counts for the time until the next one (capped at the
+    typical sampling interval, so gaps add nothing); a window starting at a reading above the
+    threshold qualifies when its readings above add up to `min_minutes`. Overlapping
+    qualifying windows are one event."""
+    out: list[Alert] = []
+    t, g = series.times, series.glucose
+    if t.size < 2:
+        return out
+    step = float(np.median(np.diff(t)))
+    weights = np.minimum(np.diff(t, append=t[-1] + step), step) / 60.0
+    for rule in kb.rules:
+        if not isinstance(rule, GlucoseCumulativeRule):
+            continue
+        above = g > rule.threshold
+        minutes = np.concatenate(([0.0], np.cumsum(np.where(above, weights, 0.0))))
+        ends = np.searchsorted(t, t + rule.window_min * 60.0, side="left")
+        totals = minutes[ends] - minutes[np.arange(t.size)]
+        hits = np.nonzero(above & (totals >= rule.min_minutes))[0]
+        event_start = -1
+        event_end = -1
+        best = 0.0
+        for i in [*hits.tolist(), -1]:
+            if i >= 0 and event_start >= 0 and t[i] <= t[event_end]:
+                event_end = max(event_end, int(ends[i]) - 1)
+                best = max(best, float(totals[i]))
+                continue
+            if event_start >= 0:
+                chunk = g[event_start : event_end + 1]
+                start = datetime.fromtimestamp(float(t[event_start]), info)
+                values: dict[str, object] = {
+                    "threshold": f"{rule.threshold:g}",
+                    "threshold_mmol": f"{rule.threshold / MMOL_TO_MGDL:.1f}",
+                    "duration": f"{best:.0f}",
+                    "extreme": f"{float(chunk.max()):.0f}",
+                    "start": start.strftime("%Y-%m-%d %H:%M"),
+                    "window": rule.window_min,
+                }
+                out.append(
+                    Alert(
+                        rule.id,
+                        rule.severity,
+                        rule.triage,
+                        start,
+                        datetime.fromtimestamp(float(t[event_end]), info),
+                        float(chunk.max()),
+                        rule.title,
+                        _fill(rule.explanation, values),
+                        rule.advice,
+                        _sources(rule),
+                    )
+                )
+            if i >= 0:
+                event_start, event_end, best = i, int(ends[i]) - 1, float(totals[i])
+    return out
 
 
 def _drop_covered(alerts: list[Alert], kb: AlertRules) -> list[Alert]:
     """One event, one alert: a milder glucose alert (e.g. < 70) is dropped when a stricter rule
-    of the same kind (< 54) fired during the same run."""
+    of the same kind (< 54) fired during the same run, and a high-glucose run is dropped when
+    it overlaps an extended high-glucose event at the same or a higher threshold."""
     rules = {r.id: r for r in kb.rules if isinstance(r, GlucoseRule)}
+    extended = {r.id: r for r in kb.rules if isinstance(r, GlucoseCumulativeRule)}
 
     def stricter(a: GlucoseRule, b: GlucoseRule) -> bool:
         if a.kind != b.kind:
@@ -219,11 +339,22 @@ def _drop_covered(alerts: list[Alert], kb: AlertRules) -> list[Alert]:
 
     kept = []
     for alert in alerts:
-        rule = rules[alert.rule_id]
+        rule = rules.get(alert.rule_id)
+        if rule is None:
+            kept.append(alert)
+            continue
         covered = any(
-            stricter(rules[other.rule_id], rule)
+            other.rule_id in rules
+            and stricter(rules[other.rule_id], rule)
             and alert.start <= other.start
             and other.end <= alert.end
+            for other in alerts
+        ) or any(
+            rule.kind == "glucose_above"
+            and other.rule_id in extended
+            and extended[other.rule_id].threshold >= rule.threshold
+            and alert.start <= other.end
+            and other.start <= alert.end
             for other in alerts
         )
         if not covered:
@@ -302,6 +433,106 @@ def bp_alerts(
                     )
                 )
     return sorted(out, key=lambda a: (a.start, a.rule_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One dated value (aware datetime)."""
+
+    time: datetime
+    value: float
+
+
+def spo2_alerts(readings: Sequence[Point], rules: AlertRules | None = None) -> list[Alert]:
+    """Alerts for runs of consecutive low oxygen-saturation readings (%)."""
+    kb = rules or default_alert_rules()
+    ordered = sorted(readings, key=lambda p: p.time)
+    out: list[Alert] = []
+    for rule in kb.rules:
+        if not isinstance(rule, SpO2Rule):
+            continue
+        gap = timedelta(minutes=rule.max_gap_min)
+        run: list[Point] = []
+        for point in [*ordered, None]:
+            low = point is not None and point.value < rule.threshold
+            if low and point is not None and (not run or point.time - run[-1].time <= gap):
+                run.append(point)
+                continue
+            if len(run) >= rule.min_readings:
+                lowest = min(p.value for p in run)
+                values: dict[str, object] = {
+                    "threshold": f"{rule.threshold:g}",
+                    "count": len(run),
+                    "extreme": f"{lowest:.0f}",
+                    "start": run[0].time.strftime("%Y-%m-%d %H:%M"),
+                }
+                out.append(
+                    Alert(
+                        rule.id,
+                        rule.severity,
+                        rule.triage,
+                        run[0].time,
+                        run[-1].time,
+                        lowest,
+                        rule.title,
+                        _fill(rule.explanation, values),
+                        rule.advice,
+                        _sources(rule),
+                    )
+                )
+            run = [point] if low and point is not None else []
+    return sorted(out, key=lambda a: (a.start, a.rule_id))
+
+
+def resting_hr_alerts(
+    daily: Sequence[Point], now: datetime, rules: AlertRules | None = None
+) -> list[Alert]:
+    """Alerts when the daily resting heart rates of the last days average beyond a threshold.
+
+    Args:
+        daily: one resting heart rate per day (beats/min), dated.
+        now: the evaluation time (aware); the window ends here.
+    """
+    if now.tzinfo is None:
+        raise InvalidInput("`now` must carry a time zone")
+    kb = rules or default_alert_rules()
+    out: list[Alert] = []
+    for rule in kb.rules:
+        if not isinstance(rule, RestingHRRule):
+            continue
+        since = now - timedelta(days=rule.window_days)
+        days = sorted((p for p in daily if since < p.time <= now), key=lambda p: p.time)
+        if len({p.time.date() for p in days}) < rule.min_days:
+            continue
+        mean = sum(p.value for p in days) / len(days)
+        beyond = (
+            mean > rule.threshold
+            if rule.kind == "resting_hr_average_above"
+            else mean < rule.threshold
+        )
+        if not beyond:
+            continue
+        values: dict[str, object] = {
+            "threshold": f"{rule.threshold:g}",
+            "count": len(days),
+            "value": f"{mean:.0f}",
+            "window_days": rule.window_days,
+        }
+        out.append(
+            Alert(
+                rule.id,
+                rule.severity,
+                rule.triage,
+                days[0].time,
+                days[-1].time,
+                mean,
+                rule.title,
+                _fill(rule.explanation, values),
+                rule.advice,
+                _sources(rule),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
