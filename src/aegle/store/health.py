@@ -143,6 +143,38 @@ class HealthMedication(Base):
     import_id: Mapped[int] = mapped_column(Integer)
 
 
+class HealthAlert(Base):
+    """An alert raised from a person's device data, delivered to their in-app inbox.
+
+    The texts are stored as rendered (zh and en) with their sources, so an alert keeps saying
+    what it said when it was raised even after the rules change. One row per (rule, event start):
+    re-evaluating the same data adds nothing.
+    """
+
+    __tablename__ = "health_alerts"
+    __table_args__ = (
+        UniqueConstraint("person_id", "rule_id", "start_at", name="uq_health_alerts_event"),
+        Index("ix_health_alerts_person_id", "person_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = _person()
+    rule_id: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    triage: Mapped[str] = mapped_column(String(32))
+    start_at: Mapped[int] = mapped_column(BigInteger)  # epoch seconds (UTC)
+    end_at: Mapped[int] = mapped_column(BigInteger)
+    utc_offset_min: Mapped[int | None] = mapped_column(SmallInteger)
+    value: Mapped[float] = mapped_column(Float)
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    advice: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    import_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
 OBSERVATIONS: Final[Table] = HealthObservation.__table__  # type: ignore[assignment]
 CONDITIONS: Final[Table] = HealthCondition.__table__  # type: ignore[assignment]
 MEDICATIONS: Final[Table] = HealthMedication.__table__  # type: ignore[assignment]
