@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from aegle.services.privacy import DEFAULT_SECTIONS, Privacy
 from aegle.settings import Settings, load_settings
 from aegle.store import migrate
 from aegle.store.db import Database, create_db_engine
+
+if TYPE_CHECKING:
+    from aegle.evidence.service import EvidenceService
 
 
 @dataclass
@@ -79,6 +83,14 @@ class Platform:
         return build_default_assistant()
 
     @cached_property
+    def evidence(self) -> EvidenceService:
+        # Imported here: the corpus and its index are built lazily, on the first evidence request.
+        from aegle.evidence.service import EvidenceService, default_evidence_dir
+
+        root = default_evidence_dir()
+        return EvidenceService(extra_dirs=[root / "documents"], cache_dir=root / "cache")
+
+    @cached_property
     def interview_sessions(self) -> SessionCache:
         return SessionCache()
 
@@ -108,7 +120,7 @@ class Platform:
     def _services(self, session: Session, audit: AuditLog) -> Services:
         gate = AccessGate(session, self.clock, audit)
         consents = Consents(self.clock)
-        health_data = HealthData(gate, consents, self.clock)
+        health_data = HealthData(gate, consents, self.clock, timezone=self.settings.app.timezone)
         interviews = Interviews(
             gate, self.clock, self.new_interview_session, self.interview_sessions
         )

@@ -16,12 +16,19 @@ from typing import Annotated, Any
 import typer
 
 from aegle.cli.errors import fail
-from aegle.core.errors import AegleError
+from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.types import LocaleCode, normalize_locale
-from aegle.evidence.answer import Answer, Answerer, cite
+from aegle.evidence.answer import Answer, Answerer
 from aegle.evidence.ingest import load_path
 from aegle.evidence.library import SUFFIXES, DuplicateDocument, builtin_library
-from aegle.evidence.service import build_answerer
+from aegle.evidence.service import (
+    KINDS,
+    MAX_LIMIT,
+    EvidenceService,
+    build_answerer,
+    default_evidence_dir,
+    passage_in_context,
+)
 
 app = typer.Typer(help="Answers with sources from the evidence corpus.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence passages and search.", no_args_is_help=True)
@@ -37,8 +44,7 @@ DenseOpt = Annotated[
 
 
 def evidence_dir() -> Path:
-    configured = os.environ.get("AEGLE_EVIDENCE_DIR")
-    return Path(configured) if configured else Path.home() / ".local/share/aegle/evidence"
+    return default_evidence_dir()
 
 
 def _lang(value: str | None) -> LocaleCode:
@@ -117,35 +123,51 @@ def show(
     """Show a passage in its context (its whole section) with its source."""
     library = builtin_library([evidence_dir() / "documents"])
     try:
-        passage, section = library.context(passage_id)
+        shown = passage_in_context(library, passage_id)
     except AegleError as err:
         fail(err)
-    data = cite(passage).model_dump() | {
-        "context": [{"id": p.id, "text": p.text} for p in section],
-        "sources": [s.model_dump() for s in passage.sources],
-        "publisher": passage.publisher,
-        "updated": passage.updated,
-        "kind": passage.kind,
-    }
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        typer.echo(json.dumps(shown.model_dump(mode="json"), ensure_ascii=False))
         return
-    typer.echo(f"{passage.title} — {data['section']}\n{passage.source_label}\n")
-    for p in section:
-        typer.echo(("> " if p.id == passage.id else "  ") + p.text)
+    typer.echo(f"{shown.title} — {shown.section}\n{shown.source}\n")
+    for p in shown.context:
+        typer.echo(("> " if p.id == shown.id else "  ") + p.text)
 
 
 @evidence_app.command("search")
 def search(
     query: Annotated[str, typer.Argument(help="Search terms or a question.")],
     lang: LangOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=50)] = 10,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_LIMIT)] = 10,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help=f"Only these kinds: {', '.join(KINDS)}.")
+    ] = None,
+    since: Annotated[
+        int | None, typer.Option("--since", min=1900, max=2100, help="Sources from this year on.")
+    ] = None,
+    passage_lang: Annotated[
+        str | None, typer.Option("--passage-lang", help="Only passages in zh or en.")
+    ] = None,
     as_json: JsonOpt = False,
     dense: DenseOpt = True,
 ) -> None:
     """Ranked passages with their sources (the clinician's evidence search)."""
-    hits = _answerer(dense).retriever.search(query, lang=_lang(lang), k=limit)
-    rows = [cite(h.passage).model_dump() | {"score": round(h.score, 5)} for h in hits]
+    kinds = list(kind or [])
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        fail(InvalidInput("Unknown document kind", params={"kind": unknown[0]}))
+    service = EvidenceService(answerer=_answerer(dense))
+    rows = [
+        r.model_dump(mode="json")
+        for r in service.search(
+            query,
+            lang=_lang(lang),
+            kinds=[k for k in KINDS if k in kinds],
+            passage_lang=normalize_locale(passage_lang, "en") if passage_lang else None,
+            since_year=since,
+            limit=limit,
+        )
+    ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

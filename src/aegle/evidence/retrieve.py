@@ -21,6 +21,7 @@ LONG_QUESTION_TERMS = 12
 # topic a page is about, a lower share of its known words is enough.
 MIN_FOCUSED_COVERAGE = 0.2
 MAX_QUERY_CHARS = 2000
+TITLE_BOOST = 1.2
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,13 @@ class Retriever:
             cov = self.coverage(query, i)
             # Off-topic passages sink; the asker's language wins ties.
             bonus = 0.002 if lang is not None and self.passages[i].lang == lang else 0.0
+            # A page whose title names the question's topic beats a page that mentions it in
+            # passing ("how is high blood pressure treated" -> the hypertension page).
+            about = TITLE_BOOST if query.key_terms and self.about(query, i) else 1.0
             hits.append(
                 Hit(
                     passage=self.passages[i],
-                    score=score * (0.5 + cov) + bonus,
+                    score=score * (0.5 + cov) * about + bonus,
                     bm25_rank=bm25_rank.get(i),
                     dense_rank=dense_rank.get(i),
                     coverage=cov,

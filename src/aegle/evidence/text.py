@@ -27,6 +27,7 @@ EN_STOP = frozenset(_EN_STOP_WORDS.split())
 ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
 
 _added: set[str] = set()
+_SHORT_CVC = re.compile(r"[^aeiou]?[aeiou][^aeiouwxy]")
 
 
 def add_words(words: Iterable[str]) -> None:
@@ -46,10 +47,17 @@ def _stem(word: str) -> str:
         word = word[:-3] + "y"
     elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
+    stripped = False
     if len(word) > 5 and word.endswith("ing"):
-        word = word[:-3]
+        word, stripped = word[:-3], True
     elif len(word) > 4 and word.endswith("ed"):
-        word = word[:-2]
+        word, stripped = word[:-2], True
+    if stripped and len(word) > 2 and word[-1] == word[-2] and word[-1] not in "aeioulsz":
+        return word[:-1]  # "stopped", "running": "stop", "run"
+    if stripped and _SHORT_CVC.fullmatch(word):
+        # Porter's rule: a short consonant-vowel-consonant stem lost an "e" ("caring" is
+        # "care", not "car"; "hoped" is "hope"); w, x and y never do ("fixed" is "fix").
+        return word + "e"
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]
     return word
