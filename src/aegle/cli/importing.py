@@ -127,16 +127,13 @@ def _store(
     file: Path,
     run: Callable[[HealthData, Actor, str], ImportResult],
 ) -> tuple[ImportResult, float]:
-    from aegle.services.health_data import HealthData
-
     platform = _platform()
     started = time.perf_counter()
     try:
         with platform.unit_of_work() as services:
             user = services.accounts.require_username(person)
             actor = Actor(user_id=user.id, role=Role(user.role), origin=CONSOLE)
-            health = HealthData(services.gate, services.consents, platform.clock)
-            result = run(health, actor, user.id)
+            result = run(services.health_data, actor, user.id)
     finally:
         platform.close()
     return result, time.perf_counter() - started

@@ -33,6 +33,7 @@ from aegle.importers.timeparse import epoch_and_offset
 from aegle.services.access import AccessGate, PersonScope
 from aegle.services.actor import Actor
 from aegle.services.consent import Consents
+from aegle.services.health_alerts import HealthAlerts
 from aegle.services.privacy import Resource
 from aegle.store import health
 from aegle.store.health import (
@@ -60,6 +61,7 @@ class ImportResult:
     skipped: int = 0  # older than the previous import's cursor (incremental sources)
     quarantined: list[Quarantined] = field(default_factory=list)
     quarantined_unlisted: int = 0  # beyond the listed ones (huge streams list the first 1,000)
+    alerts: list[str] = field(default_factory=list)  # rule ids of alerts this import raised
 
     @property
     def duplicates(self) -> int:
@@ -76,6 +78,7 @@ class ImportResult:
             "skipped_as_already_imported": self.skipped,
             "quarantined": [{"where": q.where, "reason": q.reason} for q in self.quarantined],
             "quarantined_total": len(self.quarantined) + self.quarantined_unlisted,
+            "alerts_raised": self.alerts,
         }
 
 
@@ -105,10 +108,14 @@ def _iso(epoch: int | None) -> str | None:
 
 
 class HealthData:
-    def __init__(self, gate: AccessGate, consents: Consents, clock: Clock) -> None:
+    def __init__(
+        self, gate: AccessGate, consents: Consents, clock: Clock, *, timezone: str = "UTC"
+    ) -> None:
         self._gate = gate
         self._consents = consents
         self._clock = clock
+        self.timezone = timezone
+        self.alerts = HealthAlerts(gate, clock, timezone)
 
     # -- imports ---------------------------------------------------------------------------
 
@@ -210,6 +217,11 @@ class HealthData:
             ],
         }
         scope.audit("health_data.import", RESOURCE, str(record.id))
+        # Judged in the same transaction: the alerts land with the data that raised them.
+        if result.observations_added:
+            raised = self.alerts.evaluate(scope, import_id=record.id)
+            result.alerts = [alert.rule_id for alert in raised]
+            record.detail = {**record.detail, "alerts": result.alerts}
         return result
 
     def import_parsed(

@@ -34,6 +34,8 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from aegle.core.errors import Conflict, StorageError
@@ -179,6 +181,22 @@ OBSERVATIONS: Final[Table] = HealthObservation.__table__  # type: ignore[assignm
 CONDITIONS: Final[Table] = HealthCondition.__table__  # type: ignore[assignment]
 MEDICATIONS: Final[Table] = HealthMedication.__table__  # type: ignore[assignment]
 DEVICES: Final[Table] = HealthDevice.__table__  # type: ignore[assignment]
+ALERTS: Final[Table] = HealthAlert.__table__  # type: ignore[assignment]
+
+
+def insert_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert alerts, skipping any whose (person, rule, start) is already stored (a concurrent
+    evaluation of the same data). Returns how many were added."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    statement = (
+        postgresql_insert(ALERTS).on_conflict_do_nothing()
+        if dialect == "postgresql"
+        else sqlite_insert(ALERTS).on_conflict_do_nothing()
+    )
+    result = session.execute(statement, list(rows))
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
 def bulk_insert(
