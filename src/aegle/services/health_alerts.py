@@ -44,7 +44,7 @@ LOOKBACK: Final = timedelta(days=7)
 reading (an old export imported today does not flood the inbox with years of events)."""
 
 # (code, factor to mg/dL) for glucose: CGM (ISF) and meter (blood) readings.
-_GLUCOSE_CODES: Final = (
+GLUCOSE_CODES: Final = (
     (CGM_LOINC, "mg/dL", 1.0),
     ("105272-9", "mmol/L", MMOL_TO_MGDL),
     ("2339-0", "mg/dL", 1.0),
@@ -187,7 +187,7 @@ class HealthAlerts:
 
     def _glucose(self, scope: PersonScope) -> list[Alert]:
         out: list[Alert] = []
-        for code, unit, factor in _GLUCOSE_CODES:
+        for code, unit, factor in GLUCOSE_CODES:
             newest = self._latest(scope, (code,))
             if newest is None:
                 continue

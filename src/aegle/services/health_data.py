@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 
 from aegle.core.ports import Clock
+from aegle.importers.apple_health.mapping import SLEEP_CODE_PREFIX
 from aegle.importers.cgm_csv import CGM_LOINC
 from aegle.importers.model import (
     ConditionRecord,
@@ -33,7 +35,14 @@ from aegle.importers.timeparse import epoch_and_offset
 from aegle.services.access import AccessGate, PersonScope
 from aegle.services.actor import Actor
 from aegle.services.consent import Consents
-from aegle.services.health_alerts import HealthAlerts
+from aegle.services.health_alerts import (
+    DIASTOLIC,
+    GLUCOSE_CODES,
+    RESTING_HR,
+    SPO2_CODES,
+    SYSTOLIC,
+    HealthAlerts,
+)
 from aegle.services.privacy import Resource
 from aegle.store import health
 from aegle.store.health import (
@@ -44,9 +53,16 @@ from aegle.store.health import (
     HealthImport,
     HealthMedication,
 )
+from aegle.vitals.alerts import Point
+from aegle.vitals.bp import BPReading
 from aegle.vitals.cgm.series import GlucoseSeries
+from aegle.vitals.snapshot import Snapshot, daily_means, sleep_sessions
 
 RESOURCE = "health_data"
+WEIGHT = "29463-7"
+HEIGHT = "8302-2"
+SLEEP_DURATION = "93832-4"
+LB_TO_KG = 0.45359237
 _EXPORT_NS = uuid.UUID("6f1d2f0e-4c1b-4a57-9d6e-5a0c2b7e9a11")
 
 
@@ -399,6 +415,84 @@ class HealthData:
             np.asarray(times, dtype=np.float64), np.asarray(values, dtype=np.float64), tz, person_id
         )
 
+    def snapshot(
+        self, actor: Actor, person_id: str, *, days: int = 14, end: datetime | None = None
+    ) -> Snapshot:
+        """Everything the charts, the chat and the health-data page show: the person's device
+        data of the `days` before `end` (default now), grouped by kind, in the app's zone.
+        One audited read."""
+        scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
+        zone = ZoneInfo(self.timezone)
+        end = (end or self._clock.now()).astimezone(zone)
+        start = end - timedelta(days=days)
+        lo, hi = epoch_and_offset(start)[0], epoch_and_offset(end)[0]
+        session = scope.session
+        times: list[int] = []
+        values: list[float] = []
+        for code, unit, factor in GLUCOSE_CODES:
+            t, v = health.value_series(session, scope.person_id, code, unit, lo, hi)
+            times += t
+            values += [x * factor for x in v]
+        glucose = GlucoseSeries.build(
+            np.asarray(times, dtype=np.float64),
+            np.asarray(values, dtype=np.float64),
+            self.timezone,
+            person_id,
+        )
+
+        def points(*codes: str, unit: str | None = None) -> list[Point]:
+            found: list[Point] = []
+            for code in codes:
+                for item in _observations(scope, code, start, end):
+                    if unit is None or item.unit == unit:
+                        found.append(Point(item.effective.astimezone(zone), item.value))
+            return sorted(found, key=lambda p: p.time)
+
+        systolic = {p.time: p.value for p in points(SYSTOLIC)}
+        diastolic = {p.time: p.value for p in points(DIASTOLIC)}
+        bp = tuple(
+            BPReading(moment, sbp, diastolic[moment])
+            for moment, sbp in sorted(systolic.items())
+            if moment in diastolic
+            and 40 <= sbp <= 300
+            and 20 <= diastolic[moment] <= 200
+            and diastolic[moment] < sbp
+        )
+        intervals = []
+        night_start = start - timedelta(days=1)
+        for item in [
+            *_observations(scope, None, night_start, end, prefix=SLEEP_CODE_PREFIX),
+            *_observations(scope, SLEEP_DURATION, night_start, end),
+        ]:
+            if item.effective_end is None:
+                continue
+            if item.code.startswith(SLEEP_CODE_PREFIX):
+                stage = item.code.removeprefix(SLEEP_CODE_PREFIX)
+                asleep = stage.startswith("Asleep")
+            elif item.code == SLEEP_DURATION:
+                asleep = True
+            else:
+                continue
+            intervals.append(
+                (item.effective.astimezone(zone), item.effective_end.astimezone(zone), asleep)
+            )
+        sleep = tuple(s for s in sleep_sessions(intervals) if s.bed_end > start)
+        weight = points(WEIGHT, unit="kg")
+        weight += [Point(p.time, p.value * LB_TO_KG) for p in points(WEIGHT, unit="[lb_av]")]
+        heights = points(HEIGHT, unit="cm")
+        return Snapshot(
+            tz=self.timezone,
+            start=start,
+            end=end,
+            glucose=glucose,
+            bp=bp,
+            sleep=sleep,
+            resting_hr=daily_means(points(RESTING_HR)),
+            weight=tuple(sorted(weight, key=lambda p: p.time)),
+            spo2=tuple(points(*SPO2_CODES)),
+            height_m=heights[-1].value / 100.0 if heights else None,
+        )
+
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
         return list(
@@ -431,7 +525,12 @@ class HealthData:
 
 
 def _observations(
-    scope: PersonScope, code: str | None, start: datetime | None, end: datetime | None
+    scope: PersonScope,
+    code: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    prefix: str | None = None,
 ) -> Iterator[StoredObservation]:
     obs, dev = OBSERVATIONS.c, health.DEVICES.c
     query = (
@@ -452,6 +551,8 @@ def _observations(
     )
     if code is not None:
         query = query.where(obs.code == code)
+    if prefix is not None:  # a range on the key, not LIKE: the (person, code, time) index serves it
+        query = query.where(obs.code >= prefix, obs.code < prefix + "\uffff")
     if start is not None:
         query = query.where(obs.effective_at >= epoch_and_offset(start)[0])
     if end is not None:
