@@ -15,6 +15,7 @@ from aegle.core.types import Role
 from aegle.server import create_app
 from aegle.settings import Settings
 from tests.api.conftest import Login
+from tests.fakes import FakeResponder
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "instance"}
 
@@ -143,8 +144,8 @@ def test_injection_strings_are_just_text(
     assert client.get("/api/v1/health").status_code == 200
 
 
-class ExplodingResponder:
-    def turn(self, turn: TurnContext) -> Reply:
+class ExplodingResponder(FakeResponder):
+    def answer(self, turn: TurnContext) -> Reply:
         raise RuntimeError("boom: secret internals")
 
 

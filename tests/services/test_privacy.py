@@ -11,12 +11,13 @@ from aegle.core.types import Role
 from aegle.services.actor import Actor
 from aegle.store.schema import metadata
 from aegle.store.tables import AuditEvent, User
+from tests.fakes import FakeResponder
 
 
-class EchoResponder:
+class EchoResponder(FakeResponder):
     """A real, minimal responder so these tests don't depend on the assistant's wording."""
 
-    def turn(self, turn: TurnContext) -> Reply:
+    def answer(self, turn: TurnContext) -> Reply:
         return Reply(text=f"echo: {turn.text}", intent="smalltalk")
 
 

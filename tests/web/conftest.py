@@ -17,15 +17,16 @@ from aegle.core.clock import FrozenClock
 from aegle.core.types import TriageLevel
 from aegle.server import create_app
 from aegle.settings import Settings
+from tests.fakes import FakeResponder
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct-horse-42"
 
 
-class ScriptedResponder:
+class ScriptedResponder(FakeResponder):
     """Echoes the text; "emergency" in a message yields a safety card with a call action."""
 
-    def turn(self, turn: TurnContext) -> Reply:
+    def answer(self, turn: TurnContext) -> Reply:
         if "emergency" not in turn.text:
             return Reply(text=f"echo: {turn.text}", intent="smalltalk")
         return Reply(

@@ -75,11 +75,26 @@ class TurnContext(Frozen):
     consulting: bool = False
 
 
+class PreparedTurn(Frozen):
+    """The part of a turn that depends on the text alone: the safety assessment, the intent and
+    the skill's answer (none when the screen fired). Computed before the conversation's
+    transaction, so a turn holds the database's write lock only for its database work."""
+
+    text: str
+    locale: LocaleCode
+    assessment: SafetyAssessment
+    classification: Classification
+    skill_reply: Reply | None = None
+
+
 class IntentClassifier(Protocol):
     def classify(self, text: str, locale: LocaleCode) -> Classification: ...
 
 
 class Skill(Protocol):
-    """Answers one intent. Skills not built yet say so honestly in the user's language."""
+    """Answers one intent. Skills not built yet say so honestly in the user's language.
+
+    A skill answers from the turn's text and locale alone (`history` is for the orchestrator),
+    so its answer can be prepared before the conversation is loaded."""
 
     def respond(self, turn: TurnContext, classification: Classification) -> Reply: ...

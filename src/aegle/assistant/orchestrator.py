@@ -18,6 +18,7 @@ from aegle.assistant.model import (
     Card,
     Intent,
     IntentClassifier,
+    PreparedTurn,
     Reply,
     Skill,
     TurnContext,
@@ -53,9 +54,28 @@ class Assistant:
         self.texts = texts or default_texts()
         self.scope = scope
 
-    def turn(self, turn: TurnContext) -> Reply:
-        assessment = self.safety.screen(turn.text, turn.locale)
-        classification = self.classifier.classify(turn.text, turn.locale)
+    def prepare(self, text: str, locale: LocaleCode, *, answer: bool = True) -> PreparedTurn:
+        """Everything that depends on the text alone: the safety screen, the intent and, unless
+        the screen fired (or `answer` is false), the skill's answer."""
+        assessment = self.safety.screen(text, locale)
+        classification = self.classifier.classify(text, locale)
+        skill_reply = None
+        if answer and not assessment.triggered:
+            skill = self.skills[classification.intent]
+            skill_reply = skill.respond(TurnContext(text=text, locale=locale), classification)
+        return PreparedTurn(
+            text=text,
+            locale=locale,
+            assessment=assessment,
+            classification=classification,
+            skill_reply=skill_reply,
+        )
+
+    def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply:
+        """Answer one turn; `prepared` (from `prepare` on the same text) spares redoing it."""
+        if prepared is None or (prepared.text, prepared.locale) != (turn.text, turn.locale):
+            prepared = self.prepare(turn.text, turn.locale, answer=not turn.consulting)
+        assessment, classification = prepared.assessment, prepared.classification
         if assessment.triggered:
             return self.safety_reply(assessment, turn.locale, classification.intent)
         if classification.intent in _FOLLOW_UP_INTENTS:
@@ -68,6 +88,8 @@ class Assistant:
             # The interview engine answers; no skill's work would be shown.
             reply = Reply(text="", intent="consult")
             classification = classification.model_copy(update={"intent": "consult"})
+        elif prepared.skill_reply is not None:
+            reply = prepared.skill_reply
         else:
             reply = self.skills[classification.intent].respond(turn, classification)
         # The orchestrator, not the skill, owns these fields and the scope notice.

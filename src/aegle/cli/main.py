@@ -243,9 +243,10 @@ def chat(
                 break
             if not text:
                 break
+            prepared = platform.prepare_turn(text, locale)
             with platform.unit_of_work() as services:
                 _, _, reply = services.conversations.post(
-                    actor, conversation.id, text=text, locale=locale
+                    actor, conversation.id, text=text, locale=locale, prepared=prepared
                 )
             typer.echo(reply.text)
             for card in reply.cards:

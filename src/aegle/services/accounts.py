@@ -67,6 +67,17 @@ _TOKEN_LOOKUP = (
     .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
     .where(_TOKENS.c.token_hash == bindparam("digest"))
 )
+_WEB_SESSIONS: Table = Base.metadata.tables["web_sessions"]
+_SESSION_LOOKUP = (
+    select(
+        *_PRINCIPAL_COLUMNS,
+        _WEB_SESSIONS.c.expires_at,
+        _WEB_SESSIONS.c.revoked_at,
+        _WEB_SESSIONS.c.csrf_token,
+    )
+    .join(_USERS, _USERS.c.id == _WEB_SESSIONS.c.user_id)
+    .where(_WEB_SESSIONS.c.session_hash == bindparam("digest"))
+)
 _ROLES = frozenset(role.value for role in Role)
 
 
@@ -272,19 +283,12 @@ class Accounts:
         return IssuedToken(token=raw, expires_in=int(ttl.total_seconds()))
 
     def authenticate_token(self, raw: str) -> AuthenticatedUser:
-        # Core, not ORM: this runs on every API request.
-        row = (
-            self._session.connection()
-            .execute(
-                select(*_PRINCIPAL_COLUMNS, ApiToken.expires_at, ApiToken.revoked_at)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == secret_digest(raw))
-            )
-            .first()
-        )
-        if row is None or row.revoked_at is not None or row.expires_at <= self._clock.now():
+        # Core, built once: this runs on every API request.
+        row = self._session.connection().execute(_TOKEN_LOOKUP, {"digest": secret_digest(raw)})
+        found = row.first()
+        if found is None or found.revoked_at is not None or found.expires_at <= self._clock.now():
             raise AuthenticationRequired()
-        return AuthenticatedUser(user=_principal(row))
+        return AuthenticatedUser(user=_principal(found))
 
     def revoke_token(self, raw: str) -> None:
         token = self._session.scalars(
@@ -314,16 +318,12 @@ class Accounts:
         return IssuedSession(session_id=raw, csrf_token=csrf)
 
     def authenticate_session(self, raw: str) -> AuthenticatedUser:
-        row = self._session.execute(
-            select(
-                *_PRINCIPAL_COLUMNS,
-                WebSession.expires_at,
-                WebSession.revoked_at,
-                WebSession.csrf_token,
-            )
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.session_hash == secret_digest(raw))
-        ).first()
+        # Core, built once: this runs on every web request.
+        row = (
+            self._session.connection()
+            .execute(_SESSION_LOOKUP, {"digest": secret_digest(raw)})
+            .first()
+        )
         if row is None or row.revoked_at is not None or row.expires_at <= self._clock.now():
             raise AuthenticationRequired()
         return AuthenticatedUser(user=_principal(row), csrf_token=row.csrf_token)

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from aegle.assistant.consult import answer_from_text, question_reply, result_reply, wants_to_stop
 from aegle.assistant.health import glucose_reply
-from aegle.assistant.model import Reply, TurnContext
+from aegle.assistant.model import PreparedTurn, Reply, TurnContext
 from aegle.assistant.texts import default_texts
 from aegle.core.errors import InvalidInput, NotFound
 from aegle.core.i18n import N_
@@ -30,7 +30,22 @@ HEALTH_WINDOW = timedelta(days=14)  # the consensus report's standard window
 # Built once: statement construction and cache keys are most of the per-call cost.
 _CONVERSATIONS: Table = Base.metadata.tables["conversations"]
 _MESSAGES: Table = Base.metadata.tables["messages"]
-_OWNER = select(_CONVERSATIONS.c.person_id).where(_CONVERSATIONS.c.id == bindparam("cid"))
+_INTERVIEWS: Table = Base.metadata.tables["interviews"]
+# One statement gives the owner and the conversation's unfinished interview (the newest), which
+# is used only after the access gate has allowed the actor in.
+_OWNER_AND_INTERVIEW = select(
+    _CONVERSATIONS.c.person_id,
+    select(_INTERVIEWS.c.id)
+    .where(
+        _INTERVIEWS.c.conversation_id == _CONVERSATIONS.c.id,
+        _INTERVIEWS.c.person_id == _CONVERSATIONS.c.person_id,
+        _INTERVIEWS.c.status == "active",
+    )
+    .order_by(_INTERVIEWS.c.created_at.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("active_interview_id"),
+).where(_CONVERSATIONS.c.id == bindparam("cid"))
 _RECENT = (
     select(_MESSAGES.c.seq, _MESSAGES.c.role, _MESSAGES.c.text)
     .where(_MESSAGES.c.conversation_id == bindparam("cid"))
@@ -69,7 +84,21 @@ class MessageRecord:
 
 
 class Responder(Protocol):
-    def turn(self, turn: TurnContext) -> Reply: ...
+    def prepare(self, text: str, locale: LocaleCode, *, answer: bool = True) -> PreparedTurn: ...
+
+    def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply: ...
+
+
+def message_text(text: str, max_chars: int) -> str:
+    """The user's text as stored and answered, or InvalidInput (empty or too long)."""
+    text = clean_user_text(text)
+    if not text:
+        raise InvalidInput(N_("The message is empty"))
+    if len(text) > max_chars:
+        raise InvalidInput(
+            N_("The message is longer than {max} characters"), params={"max": max_chars}
+        )
+    return text
 
 
 def _is_safety(reply: Reply) -> bool:
@@ -128,18 +157,22 @@ class Conversations:
         scope.session.flush()
         return conversation
 
-    def _open(self, actor: Actor, conversation_id: str, purpose: Purpose) -> PersonScope:
-        """Authorise access to one conversation; unknown and forbidden look the same (404)."""
+    def _open(
+        self, actor: Actor, conversation_id: str, purpose: Purpose
+    ) -> tuple[PersonScope, str | None]:
+        """Authorise access to one conversation; unknown and forbidden look the same (404).
+        Also returns the id of the conversation's unfinished interview, if any."""
         connection = self._gate.session.connection()
-        person_id = connection.execute(_OWNER, {"cid": conversation_id}).scalar()
-        if person_id is None:
+        row = connection.execute(_OWNER_AND_INTERVIEW, {"cid": conversation_id}).first()
+        if row is None:
             raise NotFound()
-        return self._gate.open(
-            actor, person_id, purpose, resource_type="conversation", resource_id=conversation_id
+        scope = self._gate.open(
+            actor, row.person_id, purpose, resource_type="conversation", resource_id=conversation_id
         )
+        return scope, row.active_interview_id
 
     def get(self, actor: Actor, conversation_id: str) -> tuple[Conversation, list[MessageRecord]]:
-        scope = self._open(actor, conversation_id, "read")
+        scope, _ = self._open(actor, conversation_id, "read")
         conversation = scope.session.get(Conversation, conversation_id)
         if conversation is None:
             raise NotFound()
@@ -219,23 +252,30 @@ class Conversations:
         )
 
     def post(
-        self, actor: Actor, conversation_id: str, *, text: str, locale: LocaleCode
+        self,
+        actor: Actor,
+        conversation_id: str,
+        *,
+        text: str,
+        locale: LocaleCode,
+        prepared: PreparedTurn | None = None,
     ) -> tuple[MessageRecord, MessageRecord, Reply]:
-        text = clean_user_text(text)
-        if not text:
-            raise InvalidInput(N_("The message is empty"))
-        if len(text) > self._max_chars:
-            raise InvalidInput(
-                N_("The message is longer than {max} characters"), params={"max": self._max_chars}
-            )
-        scope = self._open(actor, conversation_id, "write")
+        """Store the user's message and the reply. `prepared` is the text-only part of the turn
+        (Platform.prepare_turn), computed before this transaction began."""
+        text = message_text(text, self._max_chars)
+        scope, active_id = self._open(actor, conversation_id, "write")
         conn = scope.session.connection()
         # Core statements on this hot path: one query gives both the history and the last seq.
         recent = conn.execute(_RECENT, {"cid": conversation_id}).all()
         history = tuple((row.role, row.text) for row in reversed(recent))
-        active = self._interviews.active_in(scope, conversation_id) if self._interviews else None
+        active = (
+            scope.session.get(InterviewRecord, active_id)
+            if self._interviews is not None and active_id is not None
+            else None
+        )
         reply = self._responder().turn(
-            TurnContext(text=text, locale=locale, history=history, consulting=active is not None)
+            TurnContext(text=text, locale=locale, history=history, consulting=active is not None),
+            prepared,
         )
         if self._interviews is not None and not _is_safety(reply):
             reply = self._consult(actor, active, conversation_id, text, locale, reply)

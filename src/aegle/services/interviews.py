@@ -13,14 +13,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from aegle.clinic.protocol import Session
 from aegle.core.errors import Conflict, InvalidInput, NotFound
 from aegle.core.i18n import N_
 from aegle.core.ports import Clock
 from aegle.core.types import normalize_locale
-from aegle.services.access import AccessGate, PersonScope
+from aegle.services.access import AccessGate
 from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
 from aegle.store.tables import InterviewRecord
@@ -114,19 +112,6 @@ class Interviews:
         if record.status == "active":
             self._cache.put((record.id, len(transcript)), session)
         return output
-
-    def active_in(self, scope: PersonScope, conversation_id: str) -> InterviewRecord | None:
-        """The conversation's unfinished interview, if any (the newest)."""
-        return scope.session.scalars(
-            select(InterviewRecord)
-            .where(
-                InterviewRecord.person_id == scope.person_id,
-                InterviewRecord.conversation_id == conversation_id,
-                InterviewRecord.status == "active",
-            )
-            .order_by(InterviewRecord.created_at.desc())
-            .limit(1)
-        ).first()
 
     def get(self, actor: Actor, interview_id: str) -> InterviewRecord:
         return self._load(actor, interview_id, "read")

@@ -22,7 +22,7 @@ from aegle.web.security import (
     CookiePolicy,
     check_session_token,
 )
-from aegle.web.views import ConversationView, MessageView
+from aegle.web.views import KIND_LABELS, ConversationView, EvidenceForm, MessageView
 
 FormStr = Annotated[str, Form()]
 
@@ -203,10 +203,11 @@ class WebPages:
         self, request: Request, conversation_id: str, text: str, csrf_token: str
     ) -> Response:
         locale = self.render.locale(request)
+        prepared = self.platform.prepare_turn(text, locale)  # outside the write lock
         with self.signed_in(request) as (services, actor, auth):
             check_session_token(auth.csrf_token, request, csrf_token)
             user_row, reply_row, _ = services.conversations.post(
-                actor, conversation_id, text=text, locale=locale
+                actor, conversation_id, text=text, locale=locale, prepared=prepared
             )
             turn = [MessageView.of(user_row), MessageView.of(reply_row)]
             listed = [
@@ -227,6 +228,47 @@ class WebPages:
                 ),
             },
             csrf_token=csrf,
+        )
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    def evidence_search(self, request: Request) -> Response:
+        """The evidence search: any signed-in person (the corpus is public health information;
+        clinicians get the filters). A plain GET form, so results have a shareable URL."""
+        with self.signed_in(request) as (_, _, auth):
+            username, csrf = auth.user.username, auth.csrf_token
+        form = EvidenceForm.of(request.query_params)
+        results = (
+            self.platform.evidence.search(
+                form.q,
+                lang=self.render.locale(request),
+                kinds=form.kinds,
+                passage_lang=form.passage_lang,
+                since_year=form.since,
+                limit=20,
+            )
+            if form.q
+            else []
+        )
+        return self.render.page(
+            request,
+            "evidence.html",
+            {"form": form, "results": results, "kind_labels": KIND_LABELS},
+            csrf_token=csrf,
+            username=username,
+        )
+
+    def evidence_passage(self, request: Request, passage_id: str) -> Response:
+        """One passage in its section with its source: what a numbered citation opens."""
+        with self.signed_in(request) as (_, _, auth):
+            username, csrf = auth.user.username, auth.csrf_token
+        shown = self.platform.evidence.passage(passage_id)
+        return self.render.page(
+            request,
+            "evidence_passage.html",
+            {"shown": shown, "kind_labels": KIND_LABELS},
+            csrf_token=csrf,
+            username=username,
         )
 
 
@@ -286,5 +328,13 @@ def build_router(pages: WebPages) -> APIRouter:
         conversation_id: str, request: Request, text: FormStr = "", csrf_token: FormStr = ""
     ) -> Response:
         return pages.post_message(request, conversation_id, text, csrf_token)
+
+    @router.get("/evidence")
+    def evidence_search(request: Request) -> Response:
+        return pages.evidence_search(request)
+
+    @router.get("/evidence/passages/{passage_id:path}")
+    def evidence_passage(passage_id: str, request: Request) -> Response:
+        return pages.evidence_passage(request, passage_id)
 
     return router

@@ -93,9 +93,11 @@ def post_message(
     token: TokenDep,
     locale: LocaleDep,
 ) -> MessageOut:
+    locale = normalize_locale(body.lang, locale)
+    prepared = platform.prepare_turn(body.text, locale)  # outside the write lock
     with authenticated(platform, token, request) as (services, actor, _):
         _, reply_message, _ = services.conversations.post(
-            actor, conversation_id, text=body.text, locale=normalize_locale(body.lang, locale)
+            actor, conversation_id, text=body.text, locale=locale, prepared=prepared
         )
         public = message_public(reply_message)
         return MessageOut(
