@@ -12,14 +12,17 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
+from aegle.assistant.model import PreparedTurn
 from aegle.clinic.protocol import Session as InterviewSession
 from aegle.core.clock import SystemClock
+from aegle.core.errors import InvalidInput
 from aegle.core.ports import Clock
+from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate
 from aegle.services.accounts import Accounts, make_password_hasher
 from aegle.services.audit import AuditLog
 from aegle.services.consent import Consents
-from aegle.services.conversations import Conversations, Responder
+from aegle.services.conversations import Conversations, Responder, message_text
 from aegle.services.health_data import HealthData, HealthDataSection
 from aegle.services.interviews import Interviews, SessionCache
 from aegle.services.privacy import DEFAULT_SECTIONS, Privacy
@@ -81,6 +84,16 @@ class Platform:
         from aegle.assistant.orchestrator import build_default_assistant
 
         return build_default_assistant()
+
+    def prepare_turn(self, text: str, locale: LocaleCode) -> PreparedTurn | None:
+        """The text-only part of a chat turn (safety screen, intent, skill), done before the
+        conversation's transaction so the write lock is held only for database work. None when
+        the text is invalid: the turn itself then reports it, after authentication."""
+        try:
+            text = message_text(text, self.settings.api.max_message_chars)
+        except InvalidInput:
+            return None
+        return self.responder.prepare(text, locale)
 
     @cached_property
     def evidence(self) -> EvidenceService:
