@@ -229,16 +229,57 @@ def _known_start(fixer: NameFixer, text: str) -> bool:
     return any(fixer.catalogue.lookup_key(word[:end]) for end in range(len(word), 1, -1))
 
 
+# onnxruntime threads: two (the machine's cores) for one photo, and no spin-waiting. By default
+# idle pool threads spin for work; on a machine shared with other jobs the spinning threads
+# steal the CPU the working ones need (measured: a CBC photo at load 3 took 4.7 s with
+# spinning, 2.0 s without; see bench/labs_parse.py).
+OCR_THREADS = 2
+
+
+def _session(model_path: str, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 4
+    options.enable_cpu_mem_arena = False
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(
+        model_path, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
 @cache
 def _engine() -> Any:
     # Imported lazily: onnxruntime start-up costs ~0.5 s and text/PDF input never needs it.
-    from rapidocr_onnxruntime import RapidOCR
+    from pathlib import Path
 
-    return RapidOCR()
+    import rapidocr_onnxruntime
+    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
+    from rapidocr_onnxruntime.utils import read_yaml
+
+    engine = RapidOCR(
+        det_intra_op_num_threads=OCR_THREADS,
+        rec_intra_op_num_threads=OCR_THREADS,
+        # Report photos are upright (EXIF applied first): the direction classifier is unused.
+        use_cls=False,
+    )
+    # RapidOCR (pinned 1.4.4) exposes threads but not spinning: swap in sessions made with
+    # the options above. Should its internals move, the stock sessions still work.
+    config = read_yaml(DEFAULT_CFG_PATH)
+    root = Path(rapidocr_onnxruntime.__file__).parent
+    holders = ((engine.text_det, "infer", "Det"), (engine.text_rec, "session", "Rec"))
+    for owner, attribute, section in holders:
+        wrapper = getattr(owner, attribute, None)
+        if wrapper is not None and hasattr(wrapper, "session"):
+            wrapper.session = _session(str(root / config[section]["model_path"]), OCR_THREADS)
+    return engine
 
 
 def ocr_image(data: bytes) -> list[Box]:
     """Run OCR on encoded image bytes (JPEG/PNG); models load from the installed wheel."""
-    # Report photos are upright: the text-direction classifier only costs time.
     result, _elapsed = _engine()(data, use_cls=False)
     return boxes_from_rapidocr(result)
