@@ -6,7 +6,16 @@ from fastapi import APIRouter, FastAPI
 
 from aegle.api.limits import BodySizeLimit
 from aegle.api.problems import install_problem_handlers
-from aegle.api.routers import admin, auth, conversations, evidence, interviews, people, system
+from aegle.api.routers import (
+    admin,
+    auth,
+    conversations,
+    evidence,
+    health,
+    interviews,
+    people,
+    system,
+)
 from aegle.bootstrap import Platform
 
 API_PREFIX = "/api/v1"
@@ -15,7 +24,7 @@ UPLOAD_PATHS: tuple[str, ...] = (f"{API_PREFIX}/uploads",)
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (system, auth, conversations, interviews, people, admin, evidence):
+    for module in (system, auth, conversations, interviews, people, admin, evidence, health):
         router.include_router(module.router)
     return router
 

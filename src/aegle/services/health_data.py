@@ -59,6 +59,9 @@ from aegle.vitals.cgm.series import GlucoseSeries
 from aegle.vitals.snapshot import Snapshot, daily_means, sleep_sessions
 
 RESOURCE = "health_data"
+BP_SCHEME = (
+    "cn2024"  # blood-pressure classification; ACC/AHA 2017 is "acc_aha2017" (no setting yet)
+)
 WEIGHT = "29463-7"
 HEIGHT = "8302-2"
 SLEEP_DURATION = "93832-4"
