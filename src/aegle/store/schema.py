@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from aegle.store import health, tables
+from aegle.store import health, labs, tables
 
-TABLE_MODULES = (tables, health)
+TABLE_MODULES = (tables, health, labs)
 metadata: MetaData = tables.Base.metadata
