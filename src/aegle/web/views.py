@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -10,7 +11,9 @@ from pydantic import ValidationError
 
 from aegle.assistant.model import Action, Card
 from aegle.core.i18n import N_
-from aegle.core.types import TriageLevel
+from aegle.core.types import LocaleCode, TriageLevel, normalize_locale
+from aegle.evidence.model import DocumentKind
+from aegle.evidence.retrieve import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
     from aegle.services.conversations import MessageRecord
@@ -102,6 +105,41 @@ class MessageView:
                 if (view := ActionView.of(action)) is not None
             ],
         )
+
+
+KIND_LABELS: dict[DocumentKind, str] = {
+    "condition": N_("Conditions"),
+    "test": N_("Tests"),
+    "medicine": N_("Medicines"),
+    "prevention": N_("Prevention"),
+    "first_aid": N_("First aid"),
+    "user": N_("Local documents"),
+}
+SINCE_CHOICES = (2015, 2020, 2023)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceForm:
+    """The evidence search's query string, read leniently: unknown kinds and bad years are
+    dropped (the page shows what it searched for), an enormous query is cut."""
+
+    q: str = ""
+    kinds: tuple[DocumentKind, ...] = ()
+    passage_lang: LocaleCode | None = None
+    since: int | None = None
+
+    @classmethod
+    def of(cls, params: Mapping[str, str] | Any) -> EvidenceForm:
+        q = " ".join(str(params.get("q") or "").split())[:MAX_QUERY_CHARS]
+        raw_kinds = params.getlist("kind") if hasattr(params, "getlist") else []
+        kinds = tuple(k for k in KIND_LABELS if k in raw_kinds)
+        lang_value = params.get("passage_lang") or ""
+        passage_lang = normalize_locale(lang_value) if lang_value in ("zh-CN", "en") else None
+        since_value = str(params.get("since") or "")
+        since = (
+            int(since_value) if since_value.isdigit() and 1900 <= int(since_value) <= 2100 else None
+        )
+        return cls(q=q, kinds=kinds, passage_lang=passage_lang, since=since)
 
 
 def _parse(model: type[_Model], items: object) -> list[_Model]:

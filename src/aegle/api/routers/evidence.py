@@ -5,12 +5,14 @@ percent-encoded (`%23`); the `/` may stay as it is."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
+from aegle.core.errors import InvalidInput
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.model import DocumentKind
 from aegle.evidence.retrieve import MAX_QUERY_CHARS
@@ -18,13 +20,15 @@ from aegle.evidence.service import MAX_LIMIT, PassageInContext, SearchResult
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
+# Checked in the handler, not as an OpenAPI pattern: ids contain `#` and `/`, which a path
+# parameter's schema cannot promise to generators and clients.
+PASSAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*#[A-Za-z0-9._-]+/[0-9]+")
 PassageIdPath = Annotated[
     str,
     Path(
-        min_length=3,
         max_length=300,
-        pattern=r"^[a-z0-9][a-z0-9._-]*#[A-Za-z0-9._-]+/[0-9]+$",
-        description="A passage id from an answer or a search, e.g. `cpr-en#chest-compressions/1`",
+        description="A passage id from an answer or a search, e.g. `cpr-en#chest-compressions/1`"
+        " (send `#` as `%23`)",
     ),
 ]
 
@@ -115,4 +119,6 @@ def get_passage(
 ) -> PassageInContext:
     """The passage in its section, with its neighbours and its source."""
     _signed_in(platform, token, request)
+    if not PASSAGE_ID.fullmatch(passage_id):
+        raise InvalidInput("Not a passage id", params={"id": passage_id[:80]})
     return platform.evidence.passage(passage_id)
