@@ -64,7 +64,9 @@ def test_glucose_question_answers_from_the_persons_data(
     assert answer["intent"] == "health_data"
     assert "mmol/L" in answer["text"]
     assert "GMI" in answer["text"]
-    targets = answer["cards"][0]
+    chart = answer["cards"][0]
+    assert (chart["kind"], chart["items"]) == ("chart", ["agp"])
+    targets = answer["cards"][1]
     assert targets["citations"]
     assert any(item.startswith("✓") for item in targets["items"])
     assert answer["cards"][-1]["kind"] == "disclaimer"

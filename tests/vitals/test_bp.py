@@ -71,7 +71,9 @@ def test_isolated_systolic_and_home_threshold() -> None:
     assert not classify(150, 92).isolated_systolic
     assert home_above_threshold(136, 80) is True
     assert home_above_threshold(134, 84) is False
-    assert home_above_threshold(136, 80, "acc_aha2017") is None
+    # ACC/AHA 2017 Table 11: home 130/80 corresponds to office 130/80.
+    assert home_above_threshold(131, 70, "acc_aha2017") is True
+    assert home_above_threshold(129, 79, "acc_aha2017") is False
     with pytest.raises(InvalidInput):
         classify(120, 80, "nice2019")
 

@@ -32,7 +32,16 @@ def test_every_knowledge_file_loads_with_provenance() -> None:
         "bp_classification.yaml",
         "bmi_categories.yaml",
         "alert_rules.yaml",
+        "reference_values.yaml",
     }
+    from aegle.vitals.references import load_references
+
+    for entry in load_references().values:
+        assert entry.source.title
+        assert entry.source.edition
+        assert entry.source.section
+        assert entry.label.zh
+        assert entry.label.en
     bp = load_bp_knowledge()
     bmi = load_bmi_knowledge()
     for rule in load_alert_rules().rules:

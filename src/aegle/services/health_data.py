@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import select
 
+from aegle.assistant.health import health_reply, window_days
+from aegle.assistant.model import Reply
+from aegle.assistant.texts import default_texts
 from aegle.core.ports import Clock
+from aegle.core.types import LocaleCode
 from aegle.importers.apple_health.mapping import SLEEP_CODE_PREFIX
 from aegle.importers.cgm_csv import CGM_LOINC
 from aegle.importers.model import (
@@ -495,6 +499,12 @@ class HealthData:
             spo2=tuple(points(*SPO2_CODES)),
             height_m=heights[-1].value / 100.0 if heights else None,
         )
+
+    def answer(self, actor: Actor, person_id: str, text: str, locale: LocaleCode) -> Reply:
+        """The chat's answer to a health-data question, from the person's own data over the
+        window the question names (a week, a month; 14 days by default)."""
+        snapshot = self.snapshot(actor, person_id, days=window_days(text))
+        return health_reply(text, snapshot, locale, default_texts(), bp_scheme=BP_SCHEME)
 
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
