@@ -20,11 +20,12 @@ from aegle.core.ports import Clock
 from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate
 from aegle.services.accounts import Accounts, make_password_hasher
-from aegle.services.audit import AuditLog
+from aegle.services.audit import AuditLog, HeadHint
 from aegle.services.consent import Consents
 from aegle.services.conversations import Conversations, Responder, message_text
 from aegle.services.health_data import HealthData, HealthDataSection
 from aegle.services.interviews import Interviews, SessionCache
+from aegle.services.labs import LabReports, LabReportSection
 from aegle.services.privacy import DEFAULT_SECTIONS, Privacy
 from aegle.settings import Settings, load_settings
 from aegle.store import migrate
@@ -46,6 +47,7 @@ class Services:
     privacy: Privacy
     interviews: Interviews
     health_data: HealthData
+    labs: LabReports
 
 
 class Platform:
@@ -71,6 +73,10 @@ class Platform:
                 busy_timeout_ms=db.sqlite_busy_timeout_ms,
             )
         )
+
+    @cached_property
+    def audit_head(self) -> HeadHint:
+        return HeadHint()
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -121,9 +127,10 @@ class Platform:
         denials: list[dict[str, object]] = []
         try:
             with self.database.transaction() as session:
-                audit = AuditLog(session, self.clock)
+                audit = AuditLog(session, self.clock, self.audit_head)
                 denials = audit.denials
                 yield self._services(session, audit)
+            self.audit_head.committed(audit.written_head)
         except Exception:
             if denials:  # the failed request rolled back; its denied accesses stay on record
                 with self.database.transaction() as session:
@@ -151,9 +158,12 @@ class Platform:
                 timezone=self.settings.app.timezone,
             ),
             consents=consents,
-            privacy=Privacy(gate, self.clock, (*DEFAULT_SECTIONS, HealthDataSection())),
+            privacy=Privacy(
+                gate, self.clock, (*DEFAULT_SECTIONS, HealthDataSection(), LabReportSection())
+            ),
             interviews=interviews,
             health_data=health_data,
+            labs=LabReports(gate, self.clock),
         )
 
     def close(self) -> None:

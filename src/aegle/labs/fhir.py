@@ -18,6 +18,9 @@ UCUM = "http://unitsofmeasure.org"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _FLAG_CODES = {"H": ("H", "High"), "L": ("L", "Low"), "A": ("A", "Abnormal")}
+# FHIR has no field for where a reference range came from (printed on the report, or the
+# catalogue default); an extension on the range says so.
+RANGE_ORIGIN = "urn:aegle:fhir:lab-reference-range-origin"
 
 
 def fingerprint(report: ParsedReport) -> str:
@@ -35,8 +38,12 @@ def fingerprint(report: ParsedReport) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def observation(item: LabItem, index: int, subject: str | None) -> dict[str, Any]:
-    coding = [{"system": LOINC, "code": item.loinc}] if item.loinc else []
+def observation(
+    item: LabItem, index: int, subject: str | None, effective: datetime | None = None
+) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": item.name}
+    if item.loinc:
+        code["coding"] = [{"system": LOINC, "code": item.loinc}]
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"obs{index}",
@@ -44,10 +51,12 @@ def observation(item: LabItem, index: int, subject: str | None) -> dict[str, Any
         "category": [
             {"coding": [{"system": CATEGORY, "code": "laboratory", "display": "Laboratory"}]}
         ],
-        "code": {"coding": coding, "text": item.name},
+        "code": code,
     }
     if subject:
         resource["subject"] = {"reference": subject}
+    if effective is not None:
+        resource["effectiveDateTime"] = effective.isoformat()
     if item.value is not None and item.qualitative is None and item.comparator is None:
         quantity: dict[str, Any] = {"value": item.value}
         if item.unit or item.ucum:
@@ -58,9 +67,9 @@ def observation(item: LabItem, index: int, subject: str | None) -> dict[str, Any
     else:
         resource["valueString"] = item.value_text
     if item.flag:
-        code, display = _FLAG_CODES[item.flag]
+        flag_code, display = _FLAG_CODES[item.flag]
         resource["interpretation"] = [
-            {"coding": [{"system": INTERPRETATION, "code": code, "display": display}]}
+            {"coding": [{"system": INTERPRETATION, "code": flag_code, "display": display}]}
         ]
     ref = item.reference_range
     if ref is not None:
@@ -72,17 +81,26 @@ def observation(item: LabItem, index: int, subject: str | None) -> dict[str, Any
         if ref.text:
             entry["text"] = ref.text
         if entry:
+            entry["extension"] = [{"url": RANGE_ORIGIN, "valueCode": ref.origin}]
             resource["referenceRange"] = [entry]
     return resource
 
 
 def diagnostic_report(
-    report: ParsedReport, *, subject: str | None = None, issued: datetime | None = None
+    report: ParsedReport,
+    *,
+    subject: str | None = None,
+    issued: datetime | None = None,
+    effective: datetime | None = None,
+    report_id: str | None = None,
 ) -> dict[str, Any]:
-    observations = [observation(item, i, subject) for i, item in enumerate(report.items, 1)]
+    """`report_id` names a stored report; without it the fingerprint names the resource."""
+    observations = [
+        observation(item, i, subject, effective) for i, item in enumerate(report.items, 1)
+    ]
     resource: dict[str, Any] = {
         "resourceType": "DiagnosticReport",
-        "id": fingerprint(report)[:32],
+        "id": report_id or fingerprint(report)[:32],
         "identifier": [
             {"system": "urn:aegle:lab-report-fingerprint", "value": fingerprint(report)}
         ],
@@ -98,4 +116,6 @@ def diagnostic_report(
         resource["subject"] = {"reference": subject}
     if issued:
         resource["issued"] = issued.isoformat()
+    if effective:
+        resource["effectiveDateTime"] = effective.isoformat()
     return resource

@@ -221,3 +221,68 @@ def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
 def assessment_line(assessment: Assessment, locale: LocaleCode) -> str:
     """One result as a short line (name, value, unit, status, range) without citation marks."""
     return _line(assessment, locale, {}).removeprefix("- ")
+
+
+def status_label(status: str, locale: LocaleCode) -> str:
+    """The short word for a result's status ("偏高", "in range", ...)."""
+    return _label(_STATUS_LABEL.get(status, status), locale)
+
+
+def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, Any]:
+    """The explanation in one language, JSON-ready: every result with its status, then the
+    summary, patterns, departments, questions, limits and numbered sources (API and web)."""
+    numbers, listing = _numbering(explanation)
+    groups = (
+        explanation.critical,
+        explanation.abnormal,
+        explanation.normal,
+        explanation.unknown,
+    )
+    total = sum(len(group) for group in groups)
+    results = []
+    for assessment in sorted(
+        (a for group in groups for a in group), key=lambda a: (a.item.line, a.item.name)
+    ):
+        results.append(
+            {
+                **item_json(assessment.item),
+                "value_text": assessment.item.value_text,
+                "status": assessment.status,
+                "status_label": status_label(assessment.status, locale),
+                "abnormal": assessment.status not in ("normal", "unknown"),
+                "critical": assessment.status.startswith("critical"),
+                "meaning": assessment.meaning.get(locale) if assessment.meaning else None,
+                "sources": sorted({numbers[c] for c in assessment.citations if c in numbers}),
+            }
+        )
+    from aegle.labs.interpret import CRITICAL_ADVICE
+
+    return {
+        "triage": explanation.triage.value,
+        "summary": _label("summary", locale).format(
+            total=total,
+            critical=len(explanation.critical),
+            abnormal=len(explanation.abnormal),
+            normal=len(explanation.normal),
+        ),
+        "critical_advice": CRITICAL_ADVICE.get(locale) if explanation.critical else None,
+        "results": results,
+        "egfr": explanation.egfr,
+        "patterns": [
+            {
+                "id": p.id,
+                "title": p.title.get(locale),
+                "detail": p.detail.get(locale),
+                "sources": sorted({numbers[c] for c in p.citations if c in numbers}),
+            }
+            for p in explanation.patterns
+        ],
+        "departments": [
+            {"code": d.code, "name": d.name_zh if locale == "zh-CN" else d.name_en}
+            for d in explanation.departments
+        ],
+        "questions": [q.get(locale) for q in explanation.questions],
+        "limitations": explanation.limitations.get(locale),
+        "notes": [note.get(locale) for note in explanation.notes],
+        "sources": [{"number": i, "text": text} for i, text in enumerate(listing, start=1)],
+    }
