@@ -104,6 +104,11 @@ class Rule(Frozen):
     level: TriageLevel
     groups: tuple[tuple[str, ...], ...] = Field(min_length=1)
     min_groups: int | None = Field(default=None, ge=1)
+    scope: Literal["message", "sentence"] = Field(
+        default="message",
+        description="Where the groups must co-occur: anywhere in the message, or in one "
+        "sentence (compositional concept rules: a wish and a death euphemism in one sentence)",
+    )
     calls: tuple[str, ...] = Field(
         default=(), description="Extra hotline ids to offer (each shown only in its region)"
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,6 +30,8 @@ from aegle.safety.normalize import normalize
 _LATIN = re.compile(r"[a-z0-9']+")
 _REACH = 120
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Sentence ends for rules with `scope: sentence` (a full stop inside a number is not one).
+_SENTENCE_END = re.compile(r"[。!?;\n…]|\.(?![0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,7 @@ class _CompiledTerm:
     # match any single pattern, so most terms cost one regex search per message.
     any_pattern: re.Pattern[str]
     # Strings one of which every match must contain (None: some pattern has no such string).
-    # A substring test is far cheaper than the alternation, and rules most terms out.
+    # One scan for all terms' strings (_LiteralIndex) rules most terms out before any regex.
     literals: frozenset[str] | None
 
 
@@ -69,6 +72,7 @@ class _Negator:
         self._en_pseudo = _alternation(neg.en_pseudo, "en")
         self._en_post = re.compile(r"^\s*[:=]\s*(?:" + "|".join(neg.en_post) + r")(?![a-z])")
         self._en_window = neg.en_window
+        self._list_close = re.compile(r"(?<![a-z])(?:or|nor)(?![a-z])")
         # Chinese clause words are matched anywhere, English ones as whole words.
         zh_breaks = [b for b in neg.clause_breaks if not b.isascii()]
         en_breaks = [b for b in neg.clause_breaks if b.isascii()]
@@ -120,7 +124,29 @@ class _Negator:
             self._en_cue.search(window)
             or self._zh_cue.search(before[-self._zh_window :])
             or self._en_post.search(after)
+            or self._negated_list(text, left, start, right)
         )
+
+    def _negated_list(self, text: str, left: int, start: int, right: int) -> bool:
+        """NegEx scope over a closed comma list: in "denies fever, chest pain or shortness of
+        breath" the cue covers every item. Only when the hit's clause closes the list with
+        "or"/"nor" and every item is short, so "no fever, crushing chest pain" stays affirmed."""
+        clause = text[left:right]
+        if not self._list_close.search(clause) or len(_LATIN.findall(text[left:start])) > 4:
+            return False
+        position = left
+        for _ in range(4):
+            if position == 0 or text[position - 1] != ",":
+                return False
+            item_start = max(text.rfind(mark, 0, position - 1) for mark in ",.;!?。\n") + 1
+            words = _LATIN.findall(self._en_pseudo.sub(" ", text[item_start : position - 1]))
+            if not words or len(words) > 5:
+                return False
+            # The cue must introduce an item ("denies fever"), not stand alone ("No, ...").
+            if len(words) > 1 and self._en_cue.search(" ".join(words[:-1])):
+                return True
+            position = item_start
+        return False
 
     def hypothetical(self, text: str, start: int, end: int) -> bool:
         """A hypothetical or informational cue ("如果", "what to do if") earlier in the clause,
@@ -160,6 +186,10 @@ class RuleSafetyScreen:
             )
             for term in knowledge.terms
         )
+        self._literal_index = _LiteralIndex([t.literals for t in self._terms])
+        self._rule_terms = tuple(
+            (rule, frozenset(t for group in rule.groups for t in group)) for rule in knowledge.rules
+        )
         self._negator = _Negator(knowledge)
         # Hypothetical cues only void evidence for emergencies: "what if I killed myself" and
         # "万一他想不开" still deserve the crisis reply.
@@ -179,28 +209,33 @@ class RuleSafetyScreen:
 
     def find_terms(self, text: str) -> dict[str, TermHit]:
         """The first affirmed hit of every term present in `text` (already normalised)."""
-        found: dict[str, TermHit] = {}
-        for compiled in self._terms:
-            literals = compiled.literals
-            if literals is not None and not any(literal in text for literal in literals):
+        return {term_id: hits[0] for term_id, hits in self.find_hits(text).items()}
+
+    def find_hits(self, text: str) -> dict[str, list[TermHit]]:
+        """Every affirmed hit of every term present in `text` (already normalised), by start."""
+        found: dict[str, list[TermHit]] = {}
+        candidates = self._literal_index.candidates(text)
+        for index, compiled in enumerate(self._terms):
+            if compiled.literals is not None and index not in candidates:
                 continue
             if compiled.any_pattern.search(text) is None:
                 continue
             voided = [m.span() for ex in compiled.exceptions for m in ex.finditer(text)]
+            hits: list[TermHit] = []
             for lang, pattern in compiled.patterns:
-                hit = self._first_affirmed(text, compiled.term, lang, pattern, voided)
-                if hit and (compiled.term.id not in found or hit.start < found[hit.term_id].start):
-                    found[hit.term_id] = hit
+                hits.extend(self._affirmed(text, compiled.term, lang, pattern, voided))
+            if hits:
+                found[compiled.term.id] = sorted(hits, key=lambda h: (h.start, h.end))
         return found
 
-    def _first_affirmed(
+    def _affirmed(
         self,
         text: str,
         term: Term,
         lang: Literal["zh", "en"],
         pattern: re.Pattern[str],
         voided: list[tuple[int, int]],
-    ) -> TermHit | None:
+    ) -> Iterator[TermHit]:
         for match in pattern.finditer(text):
             start, end = match.span()
             if end == start:
@@ -214,19 +249,28 @@ class RuleSafetyScreen:
                 continue
             if term.id in self._hypothetical_voids and self._negator.hypothetical(text, start, end):
                 continue
-            return TermHit(term.id, start, end, match.group(0))
-        return None
+            yield TermHit(term.id, start, end, match.group(0))
 
     def fired_rules(self, text: str) -> list[tuple[Rule, list[TermHit]]]:
         """Rules whose groups are satisfied, in knowledge order, with their evidence."""
-        hits = self.find_terms(normalize(text))
+        normal = normalize(text)
+        hits = self.find_hits(normal)
+        sentences: list[int] | None = None
         fired: list[tuple[Rule, list[TermHit]]] = []
-        for rule in self.knowledge.rules:
-            evidence = [
-                next(hits[t] for t in group if t in hits)
-                for group in rule.groups
-                if any(t in hits for t in group)
-            ]
+        present = hits.keys()
+        for rule, terms in self._rule_terms:
+            if present.isdisjoint(terms):
+                continue
+            if rule.scope == "sentence":
+                if sentences is None:
+                    sentences = [m.end() for m in _SENTENCE_END.finditer(normal)]
+                evidence = _sentence_evidence(rule, hits, sentences)
+            else:
+                evidence = [
+                    next(hits[t][0] for t in group if t in hits)
+                    for group in rule.groups
+                    if any(t in hits for t in group)
+                ]
             if len(evidence) >= rule.required:
                 fired.append((rule, evidence))
         return fired
@@ -291,6 +335,75 @@ class RuleSafetyScreen:
             source = self.knowledge.hotline_by_id[hotline_id].source
             citations.append(Citation.from_source(f"safety:hotline.{hotline_id}", source))
         return tuple(citations)
+
+
+def _sentence_evidence(
+    rule: Rule, hits: dict[str, list[TermHit]], sentence_ends: list[int]
+) -> list[TermHit]:
+    """Evidence for a sentence-scoped rule: the sentence with the most satisfied groups (the
+    first such sentence on a tie), one hit per satisfied group from that sentence."""
+    per_sentence: dict[int, dict[int, TermHit]] = {}
+    for group_index, group in enumerate(rule.groups):
+        for term_id in group:
+            for hit in hits.get(term_id, ()):
+                sentence = bisect_right(sentence_ends, hit.start)
+                per_sentence.setdefault(sentence, {}).setdefault(group_index, hit)
+    if not per_sentence:
+        return []
+    best = max(sorted(per_sentence), key=lambda s: len(per_sentence[s]))
+    chosen = per_sentence[best]
+    return [chosen[g] for g in sorted(chosen)]
+
+
+class _LiteralIndex:
+    """Which terms can match a text, from one regex scan for all their required strings.
+
+    The strings are compiled into one trie-shaped alternation inside a lookahead, so the scan
+    reports, at every position, the longest string starting there; every shorter string that
+    starts there is a prefix of it and is added from a precomputed table. The result is exactly
+    the set of strings present in the text (a substring test per string, at C speed).
+    """
+
+    def __init__(self, literal_sets: Sequence[frozenset[str] | None]) -> None:
+        strings = sorted({s for literals in literal_sets if literals for s in literals})
+        self._terms_by_string: dict[str, list[int]] = {s: [] for s in strings}
+        for index, literals in enumerate(literal_sets):
+            for string in literals or ():
+                self._terms_by_string[string].append(index)
+        known = set(strings)
+        self._prefixes = {
+            s: tuple(s[:k] for k in range(1, len(s) + 1) if s[:k] in known) for s in strings
+        }
+        self._scan = re.compile(f"(?=({_trie_pattern(strings)}))") if strings else None
+
+    def candidates(self, text: str) -> set[int]:
+        if self._scan is None:
+            return set()
+        present: set[str] = set()
+        for match in self._scan.finditer(text):
+            present.update(self._prefixes[match.group(1)])
+        return {index for string in present for index in self._terms_by_string[string]}
+
+
+def _trie_pattern(strings: Sequence[str]) -> str:
+    """A regex matching exactly `strings`, factored by common prefixes, longest first."""
+    trie: dict[str, Any] = {}
+    for string in strings:
+        node = trie
+        for char in string:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(trie)
 
 
 def _term_literals(term: Term) -> frozenset[str] | None:
