@@ -9,9 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from aegle.bootstrap import Platform
+from aegle.core.clock import FrozenClock
 from aegle.core.types import Role
 from aegle.services.actor import Actor
 from aegle.services.audit import verify
+from aegle.settings import Settings
 
 
 def _write_events(platform: Platform, count: int) -> None:
@@ -74,3 +76,42 @@ def test_tampering_is_detected(
         conn.execute(text(statement))
     problems = _verify(platform)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_the_chain_stays_whole_when_other_processes_and_rollbacks_move_the_head(
+    platform: Platform, settings: Settings, clock: FrozenClock
+) -> None:
+    """Each process remembers the head it last committed; another process's appends and a
+    rolled-back append make that memory stale, and the next append must notice."""
+    _write_events(platform, 1)
+    other = Platform(settings, clock=clock)  # a second server worker on the same database
+    with platform.unit_of_work() as s:
+        user = s.accounts.find("audited")
+        assert user is not None
+    actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+
+    def read(p: Platform) -> None:
+        with p.unit_of_work() as s:
+            s.gate.open(actor, user.id, "read", resource_type="conversation")
+
+    before = _count(platform)
+    for turn in range(6):
+        read(platform if turn % 3 else other)
+    with pytest.raises(RuntimeError):
+        _fail_after_access(platform, actor, user.id)
+    read(platform)
+    read(other)
+    other.close()
+    assert _verify(platform) == []
+    assert _count(platform) == before + 6 + 2  # the rolled-back access left no row
+
+
+def _fail_after_access(platform: Platform, actor: Actor, person_id: str) -> None:
+    with platform.unit_of_work() as s:
+        s.gate.open(actor, person_id, "read", resource_type="conversation")
+        raise RuntimeError("the request failed after its audited access")
+
+
+def _count(platform: Platform) -> int:
+    with platform.unit_of_work() as s:
+        return int(s.gate.session.execute(text("SELECT COUNT(*) FROM audit_events")).scalar_one())

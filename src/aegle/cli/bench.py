@@ -105,7 +105,9 @@ def _free_port() -> int:
         return port
 
 
-def _start_server(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start_server(
+    target: str, port: int, env: dict[str, str], workers: int
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -119,6 +121,8 @@ def _start_server(target: str, port: int, env: dict[str, str]) -> subprocess.Pop
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
     return subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv, our own module
 
@@ -233,6 +237,9 @@ def bench_api(
     clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 20,
     seconds: Annotated[float, typer.Option(help="Measured seconds per target.")] = 15.0,
     warmup: Annotated[float, typer.Option(help="Unmeasured warm-up seconds.")] = 3.0,
+    workers: Annotated[
+        int, typer.Option(help="Server worker processes, the same for both servers.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Chat-turn p50/p99 and throughput vs a bare FastAPI endpoint, embedded default."""
@@ -252,7 +259,7 @@ def bench_api(
         subprocess.run([sys.executable, "-m", "aegle.cli", "db", "upgrade"], env=env, check=True)
         results = []
         port = _free_port()
-        server = _start_server("aegle.cli.bench:bare_app", port, env)
+        server = _start_server("aegle.cli.bench:bare_app", port, env, workers)
         try:
             _wait_ready(f"http://127.0.0.1:{port}/docs")
             body = json.dumps({"text": "你好", "lang": "zh"}).encode()
@@ -264,7 +271,7 @@ def bench_api(
             server.terminate()
             server.wait(timeout=30)
         port = _free_port()
-        server = _start_server("aegle.server:create_app", port, env)
+        server = _start_server("aegle.server:create_app", port, env, workers)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base + "/api/v1/health")
@@ -280,6 +287,7 @@ def bench_api(
     bare, chat, _ = results
     report: dict[str, Any] = {
         "clients": clients,
+        "workers": workers,
         "cpus": os.cpu_count(),
         "results": [r.summary() for r in results],
         "chat_vs_bare_throughput": round(chat.throughput / bare.throughput, 3),

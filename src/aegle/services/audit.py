@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -31,6 +32,10 @@ _ADVANCE = (
     update(_HEADS)
     .where(_HEADS.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+# Advances the head only if it is still the one this process last saw.
+_ADVANCE_FROM = _ADVANCE.where(
+    _HEADS.c.seq == bindparam("old_seq"), _HEADS.c.hash == bindparam("old_hash")
 )
 _PG_AUDIT_LOCK = 0x4AE61E  # advisory lock id serialising appends across workers
 
@@ -58,10 +63,37 @@ def event_hash(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+class HeadHint:
+    """The chain head as this process last committed it, shared by its units of work.
+
+    Only a hint: an append that starts from it advances the head row conditionally, and reads
+    the real head when another process (or a rolled-back transaction) moved it. It spares one
+    statement on every audited access.
+    """
+
+    def __init__(self) -> None:
+        self._head: tuple[int, str] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> tuple[int, str] | None:
+        with self._lock:
+            return self._head
+
+    def committed(self, head: tuple[int, str] | None) -> None:
+        if head is None:
+            return
+        with self._lock:
+            if self._head is None or head[0] > self._head[0]:
+                self._head = head
+
+
 class AuditLog:
-    def __init__(self, session: Session, clock: Clock) -> None:
+    def __init__(self, session: Session, clock: Clock, hint: HeadHint | None = None) -> None:
         self._session = session
         self._clock = clock
+        self._hint = hint
+        # The head this unit of work wrote last; handed to the hint after a commit.
+        self.written_head: tuple[int, str] | None = None
         # Denials are kept aside as well: the failing request's transaction rolls back, and the
         # unit of work writes them again in a transaction of their own (see bootstrap).
         self.denials: list[dict[str, Any]] = []
@@ -92,8 +124,53 @@ class AuditLog:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
         # Core statements, not the ORM unit of work: this runs on every health-data access.
         conn = session.connection()  # Core on the session's transaction, no ORM overhead
-        head = conn.execute(_HEAD).first()
-        seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        known = self.written_head or (self._hint.get() if self._hint else None)
+        if known is not None:
+            event = self._event(
+                actor,
+                known[0] + 1,
+                known[1],
+                action,
+                resource_type,
+                resource_id,
+                person_id,
+                outcome,
+            )
+            moved = conn.execute(
+                _ADVANCE_FROM,
+                {
+                    "new_seq": event["seq"],
+                    "new_hash": event["hash"],
+                    "old_seq": known[0],
+                    "old_hash": known[1],
+                },
+            )
+            if moved.rowcount != 1:
+                known = None
+        if known is None:
+            head = conn.execute(_HEAD).first()
+            seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+            event = self._event(
+                actor, seq, prev_hash, action, resource_type, resource_id, person_id, outcome
+            )
+            if head is None:
+                conn.execute(insert(_HEADS), {"id": 1, "seq": seq, "hash": event["hash"]})
+            else:
+                conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event["hash"]})
+        conn.execute(_INSERT_EVENT, event)
+        self.written_head = (event["seq"], event["hash"])
+
+    def _event(
+        self,
+        actor: Actor,
+        seq: int,
+        prev_hash: str,
+        action: str,
+        resource_type: str,
+        resource_id: str | None,
+        person_id: str | None,
+        outcome: str,
+    ) -> dict[str, Any]:
         event: dict[str, Any] = {
             "seq": seq,
             "at": self._clock.now().astimezone(UTC),
@@ -108,11 +185,7 @@ class AuditLog:
             "prev_hash": prev_hash,
         }
         event["hash"] = event_hash(event)
-        conn.execute(_INSERT_EVENT, event)
-        if head is None:
-            conn.execute(insert(_HEADS), {"id": 1, "seq": seq, "hash": event["hash"]})
-        else:
-            conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event["hash"]})
+        return event
 
     def replay(self, denials: list[dict[str, Any]]) -> None:
         for denial in denials:

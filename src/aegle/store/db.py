@@ -4,6 +4,7 @@ PostgreSQL gets a pool. Same code, different URL."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from aegle.core.errors import Conflict, StorageError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: processes fall back on SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 
 
 def is_sqlite(url: str) -> bool:
@@ -58,18 +64,58 @@ def create_db_engine(
     )
 
 
+class WriterLock:
+    """One SQLite writer at a time, across threads and processes.
+
+    SQLite has one writer at a time and every transaction here begins IMMEDIATE. Queueing on a
+    lock is prompt; leaving waiters to SQLite's busy handler makes them sleep and retry, which
+    wrecks tail latency under load. Threads queue on a thread lock; processes (several server
+    workers, a CLI import beside the server) on an flock of a file beside the database, which
+    the kernel releases if a process dies.
+    """
+
+    def __init__(self, lock_path: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        if lock_path is not None and fcntl is not None:
+            self._fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _writer_lock(engine: Engine) -> WriterLock | contextlib.nullcontext[None]:
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()  # PostgreSQL has row locks and MVCC
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return WriterLock(None)
+    return WriterLock(Path(database + ".writer-lock"))
+
+
 class Database:
     """Owns the engine and hands out transactional sessions."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        # SQLite has one writer at a time and every transaction here begins IMMEDIATE. Queueing
-        # this process's threads on a lock is fair and prompt; leaving them to SQLite's busy
-        # handler makes them sleep and retry, which wrecks tail latency under load.
-        self._writer: threading.Lock | contextlib.nullcontext[None] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._writer = _writer_lock(engine)
 
     @property
     def dialect(self) -> str:
@@ -108,3 +154,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, WriterLock):
+            self._writer.close()
