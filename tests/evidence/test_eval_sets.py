@@ -1,0 +1,55 @@
+"""The evaluation sets are well formed: enough questions, and every label is a real passage id."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from aegle.evidence.ingest import guess_lang
+from aegle.evidence.library import builtin_library
+
+QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
+
+
+def _rows() -> list[dict[str, object]]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_question_set_sizes_and_languages() -> None:
+    rows = _rows()
+    kinds = Counter(str(r["expect"]) for r in rows)
+    assert set(kinds) == {"answer", "abstain"}
+    assert kinds["answer"] >= 300
+    assert kinds["abstain"] >= 50
+    assert len({str(r["question"]) for r in rows}) == len(rows), "duplicate questions"
+    written = Counter(guess_lang(str(r["question"])) for r in rows if r["expect"] == "answer")
+    assert written["zh-CN"] >= 100
+    assert written["en"] >= 100
+
+
+def test_every_label_is_a_passage_of_the_builtin_corpus() -> None:
+    library = builtin_library()
+    for row in _rows():
+        if row["expect"] == "abstain":
+            assert "passages" not in row
+            continue
+        passages = row["passages"]
+        assert isinstance(passages, list)
+        assert passages, row["question"]
+        for pid in passages:
+            assert pid in library.passages, (row["question"], pid)
+        topics = {library.documents[library.passages[p].doc_id].meta.topic for p in passages}
+        assert topics == set(row["topic"]), row["question"]  # type: ignore[call-overload]
+
+
+def test_most_questions_can_be_scored_across_languages() -> None:
+    """A label set covers the question's own language and the other one (parallel pages)."""
+    library = builtin_library()
+    both = 0
+    answerable = [r for r in _rows() if r["expect"] == "answer"]
+    for row in answerable:
+        langs = {library.passages[str(p)].lang for p in row["passages"]}  # type: ignore[attr-defined]
+        both += langs == {"en", "zh-CN"}
+    assert both >= 0.95 * len(answerable)
