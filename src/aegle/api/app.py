@@ -13,18 +13,24 @@ from aegle.api.routers import (
     evidence,
     health,
     interviews,
+    labs,
     people,
     system,
 )
 from aegle.bootstrap import Platform
 
 API_PREFIX = "/api/v1"
-UPLOAD_PATHS: tuple[str, ...] = (f"{API_PREFIX}/uploads",)
+# Lab report uploads: the API endpoint and the web chat's upload form.
+UPLOAD_PATHS: tuple[str, ...] = (
+    f"{API_PREFIX}/uploads",
+    f"{API_PREFIX}/labs/reports",
+    "/labs/reports",
+)
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (system, auth, conversations, interviews, people, admin, evidence, health):
+    for module in (system, auth, conversations, interviews, people, admin, evidence, health, labs):
         router.include_router(module.router)
     return router
 
