@@ -500,10 +500,18 @@ class HealthData:
             height_m=heights[-1].value / 100.0 if heights else None,
         )
 
-    def answer(self, actor: Actor, person_id: str, text: str, locale: LocaleCode) -> Reply:
+    def answer(
+        self,
+        actor: Actor,
+        person_id: str,
+        text: str,
+        locale: LocaleCode,
+        *,
+        days: int | None = None,
+    ) -> Reply:
         """The chat's answer to a health-data question, from the person's own data over the
-        window the question names (a week, a month; 14 days by default)."""
-        snapshot = self.snapshot(actor, person_id, days=window_days(text))
+        window the question names (a week, a month; 14 days by default) or `days`."""
+        snapshot = self.snapshot(actor, person_id, days=days or window_days(text))
         return health_reply(text, snapshot, locale, default_texts(), bp_scheme=BP_SCHEME)
 
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aegle.bootstrap import Platform, Services
@@ -22,7 +22,19 @@ from aegle.web.security import (
     CookiePolicy,
     check_session_token,
 )
-from aegle.web.views import KIND_LABELS, ConversationView, EvidenceForm, MessageView
+from aegle.web.views import (
+    HEALTH_DAYS,
+    KIND_LABELS,
+    AlertView,
+    CardView,
+    ChartFormat,
+    ConversationView,
+    EvidenceForm,
+    HealthChart,
+    MessageView,
+    chart_src,
+    health_days,
+)
 
 FormStr = Annotated[str, Form()]
 
@@ -271,6 +283,55 @@ class WebPages:
             username=username,
         )
 
+    # -- health data -------------------------------------------------------------------------
+
+    def health(self, request: Request) -> Response:
+        """The person's device data: an overview with charts against the guidelines, and the
+        alerts inbox."""
+        days = health_days(request.query_params.get("days"))
+        locale = self.render.locale(request)
+        with self.signed_in(request) as (services, actor, auth):
+            overview = services.health_data.answer(actor, auth.user.id, "", locale, days=days)
+            alerts = services.health_data.alerts.inbox(actor, auth.user.id, limit=50)
+            username, csrf = auth.user.username, auth.csrf_token
+        return self.render.page(
+            request,
+            "health.html",
+            {
+                "days": days,
+                "choices": HEALTH_DAYS,
+                "overview": overview,
+                "charts": [(card, chart_src(card, days)) for card in overview.cards],
+                "cards": [CardView.of(c) for c in overview.cards if c.kind != "chart"],
+                "alerts": [AlertView.of(a, locale) for a in alerts],
+            },
+            csrf_token=csrf,
+            username=username,
+        )
+
+    def health_chart(self, request: Request, name: str, fmt: str) -> Response:
+        from aegle.services.health_charts import render  # matplotlib: loaded on first use
+
+        days = health_days(request.query_params.get("days"))
+        locale = self.render.locale(request)
+        with self.signed_in(request) as (services, actor, auth):
+            snapshot = services.health_data.snapshot(actor, auth.user.id, days=days)
+        drawn = render(name, snapshot, locale, fmt)
+        return Response(
+            drawn.content,
+            media_type=drawn.media_type,
+            headers={
+                "Content-Disposition": f'inline; filename="{drawn.filename}"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+    def mark_alerts_read(self, request: Request, alert_id: int | None, csrf_token: str) -> Response:
+        with self.signed_in(request) as (services, actor, auth):
+            check_session_token(auth.csrf_token, request, csrf_token)
+            services.health_data.alerts.mark_read(actor, auth.user.id, alert_id)
+        return self.redirect("/health#alerts")
+
 
 def build_router(pages: WebPages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
@@ -336,5 +397,25 @@ def build_router(pages: WebPages) -> APIRouter:
     @router.get("/evidence/passages/{passage_id:path}")
     def evidence_passage(passage_id: str, request: Request) -> Response:
         return pages.evidence_passage(request, passage_id)
+
+    @router.get("/health")
+    def health(request: Request) -> Response:
+        return pages.health(request)
+
+    @router.get("/health/charts/{name}.{fmt}")
+    def health_chart(name: HealthChart, fmt: ChartFormat, request: Request) -> Response:
+        return pages.health_chart(request, name, fmt)
+
+    @router.post("/health/alerts/read")
+    def health_alerts_read(request: Request, csrf_token: FormStr = "") -> Response:
+        return pages.mark_alerts_read(request, None, csrf_token)
+
+    @router.post("/health/alerts/{alert_id}/read")
+    def health_alert_read(
+        alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        request: Request,
+        csrf_token: FormStr = "",
+    ) -> Response:
+        return pages.mark_alerts_read(request, alert_id, csrf_token)
 
     return router

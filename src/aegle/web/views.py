@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from pydantic import ValidationError
 
@@ -17,6 +17,7 @@ from aegle.evidence.retrieve import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
     from aegle.services.conversations import MessageRecord
+    from aegle.services.health_alerts import InboxAlert
     from aegle.store.tables import Conversation
 
 LEVEL_LABELS: dict[TriageLevel, str] = {
@@ -71,12 +72,69 @@ class CardView:
     card: Card
     alert: bool
     level_label: str | None
+    chart_src: str | None = None  # a chart card's image (the health-data charts)
 
     @classmethod
     def of(cls, card: Card) -> CardView:
         level = card.level
         alert = card.kind == "safety" or (level is not None and level in ALERT_LEVELS)
-        return cls(card=card, alert=alert, level_label=LEVEL_LABELS[level] if level else None)
+        return cls(
+            card=card,
+            alert=alert,
+            level_label=LEVEL_LABELS[level] if level else None,
+            chart_src=chart_src(card),
+        )
+
+
+HealthChart = Literal["agp", "bp", "sleep", "weight", "heart_rate", "spo2"]
+ChartFormat = Literal["svg", "png"]
+HEALTH_CHARTS = frozenset(get_args(HealthChart))
+HEALTH_DAYS = (7, 14, 30, 90)
+
+
+def health_days(raw: str | None) -> int:
+    """The health page's window, read leniently: anything but a listed choice is 14 days."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return 14
+    return value if value in HEALTH_DAYS else 14
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    id: int
+    title: str
+    explanation: str
+    advice: str
+    triage: str
+    severity: str
+    start: str
+    read: bool
+    sources: list[str]
+
+    @classmethod
+    def of(cls, alert: InboxAlert, locale: LocaleCode) -> AlertView:
+        return cls(
+            id=alert.id,
+            title=alert.title.get(locale),
+            explanation=alert.explanation.get(locale),
+            advice=alert.advice.get(locale),
+            triage=alert.triage,
+            severity=alert.severity,
+            start=alert.start.strftime("%Y-%m-%d %H:%M"),
+            read=alert.read_at is not None,
+            sources=[
+                f"{s.publisher}, {s.title} ({s.edition}) · {s.section}" for s in alert.sources
+            ],
+        )
+
+
+def chart_src(card: Card, days: int | None = None) -> str | None:
+    """Where the web UI serves a chart card's image; None for other cards or unknown charts."""
+    if card.kind != "chart" or not card.items or card.items[0] not in HEALTH_CHARTS:
+        return None
+    return f"/health/charts/{card.items[0]}.svg" + (f"?days={days}" if days else "")
 
 
 @dataclass(frozen=True, slots=True)

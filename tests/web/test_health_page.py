@@ -1,0 +1,73 @@
+"""The health-data page: overview with charts, the alerts inbox (mark read with the session's
+token), chart images only for the signed-in person, and chart cards in the chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from aegle.bootstrap import Platform
+from aegle.core.types import Role
+from aegle.importers.cgm_csv import CGM_LOINC
+from aegle.importers.cgm_csv import MANIFEST as CGM
+from aegle.importers.model import ObservationRecord, ParsedFile
+from aegle.services.actor import Actor
+from tests.web.conftest import sign_in
+
+
+def _import_low(platform: Platform, username: str) -> None:
+    now = platform.clock.now()
+    values = [120.0] * 12 + [50.0] * 6 + [120.0] * 12
+    parsed = ParsedFile(
+        observations=[
+            ObservationRecord(
+                code=CGM_LOINC,
+                value=v,
+                unit="mg/dL",
+                ucum="mg/dL",
+                effective=now - timedelta(hours=3) + timedelta(minutes=5 * i),
+                effective_text="",
+                device="sensor",
+            )
+            for i, v in enumerate(values)
+        ]
+    )
+    with platform.unit_of_work() as s:
+        user = s.accounts.require_username(username)
+        actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+        scope = s.gate.open(actor, user.id, "write", resource_type="consent")
+        s.consents.grant(scope, source=CGM.id, purpose="import")
+    with platform.unit_of_work() as s:
+        s.health_data.import_parsed(actor, user.id, CGM, parsed)
+
+
+def test_health_page_shows_alerts_and_charts(web: TestClient, web_platform: Platform) -> None:
+    person = sign_in(web, web_platform, "hana")
+    empty = web.get("/health?lang=en")
+    assert empty.status_code == 200
+    assert "No alerts" in empty.text
+    assert "aegle import apple-health" in empty.text
+
+    _import_low(web_platform, "hana")
+    page = web.get("/health?days=7&lang=zh-CN")
+    assert "严重低血糖（2级）" in page.text
+    assert 'src="/health/charts/agp.svg?days=7"' in page.text
+    assert "标为已读" in page.text
+
+    chart = web.get("/health/charts/agp.svg?days=7")
+    assert chart.status_code == 200
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert web.get("/health/charts/pie.svg").status_code in (404, 422)
+
+    refused = web.post("/health/alerts/read", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+    done = web.post("/health/alerts/read", data={"csrf_token": person.csrf})
+    assert done.status_code == 200
+    assert "标为已读" not in web.get("/health?lang=zh-CN").text
+
+
+def test_charts_need_a_session(web: TestClient) -> None:
+    response = web.get("/health/charts/agp.svg", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert "/login" in response.headers["location"]
