@@ -187,3 +187,37 @@ def agp(
         raise typer.Exit(2) from exc
     out.write_text(svg, encoding="utf-8")
     typer.echo(str(out))
+
+
+@app.command("chart")
+def chart(
+    name: Annotated[str, typer.Argument(help="agp, bp, sleep, weight, heart_rate or spo2.")],
+    person: Annotated[str, typer.Option("--person", help="Whose stored data (username).")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.svg or .png).")],
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days back from now.")] = 14,
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Glucose unit of the AGP (mg/dL or mmol/L).")
+    ] = None,
+) -> None:
+    """Draw a chart of a person's stored health data (format from the file name)."""
+    from aegle.cli.errors import fail
+    from aegle.cli.importing import CONSOLE, _platform
+    from aegle.core.types import Role
+    from aegle.services.actor import Actor
+    from aegle.services.health_charts import render
+
+    fmt = out.suffix.lstrip(".").lower()
+    platform = _platform()
+    try:
+        with platform.unit_of_work() as services:
+            user = services.accounts.require_username(person)
+            actor = Actor(user_id=user.id, role=Role(user.role), origin=CONSOLE)
+            snapshot = services.health_data.snapshot(actor, user.id, days=days)
+        drawn = render(name, snapshot, normalize_locale(locale), fmt, unit=unit)
+    except AegleError as error:
+        fail(error)
+    finally:
+        platform.close()
+    out.write_bytes(drawn.content)
+    typer.echo(str(out))

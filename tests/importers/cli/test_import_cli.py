@@ -141,3 +141,37 @@ def test_open_mhealth_dry_run_and_store(platform: Platform, env: dict[str, str])
     stored = runner.invoke(app, ["open-mhealth", "--person", "omh", "--json", str(points)], env=env)
     assert stored.exit_code == 0, stored.output
     assert json.loads(stored.stdout)["observations_added"] == 7
+
+
+def test_import_then_draw_a_chart(platform: Platform, env: dict[str, str], tmp_path: Path) -> None:
+    from aegle.cli.vitals import app as vitals_app
+
+    _register(platform, "chartist", consent="fhir")
+    stored = runner.invoke(app, ["fhir", "--person", "chartist", str(BUNDLE)], env=env)
+    assert stored.exit_code == 0, stored.output
+    out = tmp_path / "bp.png"
+    drawn = runner.invoke(
+        vitals_app,
+        [
+            "chart",
+            "bp",
+            "--person",
+            "chartist",
+            "--out",
+            str(out),
+            "--days",
+            "365",
+            "--locale",
+            "en",
+        ],
+        env=env,
+    )
+    assert drawn.exit_code == 0, drawn.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+    wrong = runner.invoke(
+        vitals_app,
+        ["chart", "bp", "--person", "chartist", "--out", str(tmp_path / "bp.gif")],
+        env={**env, "LANG": "zh_CN.UTF-8"},
+    )
+    assert wrong.exit_code == 1
+    assert "未知的图表格式 gif" in wrong.output
