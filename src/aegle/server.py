@@ -20,6 +20,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if platform.settings.server.preload:
+            # Before the worker accepts connections: no person waits seconds for the first reply.
+            platform.responder  # noqa: B018 - building it is the point
         yield
         platform.close()
 

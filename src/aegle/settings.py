@@ -104,6 +104,11 @@ class ServerSettings(Section):
     host: str = Field("127.0.0.1", description="Address `aegle serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `aegle serve` listens on.")
     workers: int = Field(1, ge=1, description="Worker processes for `aegle serve`.")
+    preload: bool = Field(
+        True,
+        description="Build the assistant (its knowledge and indexes) when a worker starts, "
+        "not on the first chat message.",
+    )
 
 
 class LlmSettings(Section):
@@ -142,6 +147,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "test": {
         # Fast hashing keeps the suite quick; still argon2id.
         "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1},
+        # Apps are built by the hundred; only the tests that chat pay for the assistant.
+        "server": {"preload": False},
     },
 }
 

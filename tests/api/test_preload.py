@@ -1,0 +1,24 @@
+"""A worker builds the assistant before it accepts connections, unless told not to."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aegle.bootstrap import Platform
+from aegle.core.clock import FrozenClock
+from aegle.server import create_app
+from aegle.settings import Settings
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_start_up_builds_the_assistant_only_when_preloading(
+    settings: Settings, clock: FrozenClock, preload: bool
+) -> None:
+    configured = settings.model_copy(
+        update={"server": settings.server.model_copy(update={"preload": preload})}
+    )
+    platform = Platform(configured, clock=clock)
+    with TestClient(create_app(platform=platform)) as client:
+        assert client.get("/api/v1/health").status_code == 200
+        assert ("responder" in platform.__dict__) is preload
