@@ -63,6 +63,18 @@ def test_two_warning_signs_fire_one_alone_does_not() -> None:
     )
 
 
+def test_bereavement_and_wanting_to_join_the_dead_person() -> None:
+    assert "crisis.concept.reunion_with_the_dead" in _rules("老伴走了以后，我就只想去陪她")
+    assert not SCREEN.screen("我想去找奶奶玩", "zh-CN").triggered
+
+
+def test_lingering_at_a_height_is_crisis_in_one_sentence() -> None:
+    assert "crisis.concept.lingering_at_a_height" in _rules(
+        "the bridge near work looks so peaceful at night", "en"
+    )
+    assert not SCREEN.screen("我们在江边吃了烧烤，很开心", "zh-CN").triggered
+
+
 def test_hoarding_needs_a_hazardous_drug_or_a_large_amount() -> None:
     assert "crisis.concept.hoarded_means" in _rules("I have been stashing my xanax in a sock", "en")
     assert not SCREEN.screen("妈妈攒了一些药在家备用", "zh-CN").triggered
