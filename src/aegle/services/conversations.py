@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from aegle.assistant.consult import answer_from_text, question_reply, result_reply, wants_to_stop
-from aegle.assistant.health import glucose_reply
 from aegle.assistant.model import PreparedTurn, Reply, TurnContext
 from aegle.assistant.texts import default_texts
 from aegle.core.errors import InvalidInput, NotFound
@@ -26,7 +25,6 @@ from aegle.services.interviews import Interviews
 from aegle.store.tables import Base, Conversation, InterviewRecord
 
 HISTORY_TURNS = 10
-HEALTH_WINDOW = timedelta(days=14)  # the consensus report's standard window
 # Built once: statement construction and cache keys are most of the per-call cost.
 _CONVERSATIONS: Table = Base.metadata.tables["conversations"]
 _MESSAGES: Table = Base.metadata.tables["messages"]
@@ -218,15 +216,11 @@ class Conversations:
         return _carry_scope(rendered, reply)
 
     def _health_reply(
-        self, actor: Actor, scope: PersonScope, locale: LocaleCode, reply: Reply
+        self, actor: Actor, scope: PersonScope, text: str, locale: LocaleCode, reply: Reply
     ) -> Reply:
-        """The person's own device data, judged against the consensus targets."""
+        """The person's own device data: metrics, a chart, judged against the targets."""
         assert self._health_data is not None
-        now = self._clock.now()
-        series = self._health_data.glucose_series(
-            actor, scope.person_id, self._timezone, start=now - HEALTH_WINDOW, end=now
-        )
-        rendered = glucose_reply(series, locale, default_texts())
+        rendered = self._health_data.answer(actor, scope.person_id, text, locale)
         return _carry_scope(rendered, reply)
 
     @staticmethod
@@ -284,7 +278,7 @@ class Conversations:
             and reply.intent == "health_data"
             and not _is_safety(reply)
         ):
-            reply = self._health_reply(actor, scope, locale, reply)
+            reply = self._health_reply(actor, scope, text, locale, reply)
         now = self._clock.now()
         seq = recent[0].seq + 1 if recent else 1
         common: dict[str, Any] = {
