@@ -418,4 +418,8 @@ def build_router(pages: WebPages) -> APIRouter:
     ) -> Response:
         return pages.mark_alerts_read(request, alert_id, csrf_token)
 
+    # Lab reports (upload from the chat, report pages, history): their own module.
+    from aegle.web.labs import add_lab_routes
+
+    add_lab_routes(router, pages)
     return router
