@@ -8,6 +8,7 @@ operator at the console acts on the person's behalf (audited with origin "cli").
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,8 @@ import typer
 
 from aegle.cli.errors import fail
 from aegle.core.errors import AegleError, InvalidInput
-from aegle.core.types import Role
+from aegle.core.i18n import N_
+from aegle.core.types import Role, normalize_locale
 from aegle.importers import csvtools
 from aegle.importers.apple_health import MANIFEST as APPLE_HEALTH
 from aegle.importers.apple_health import AppleHealthExport
@@ -150,8 +152,9 @@ def _report(result: ImportResult, seconds: float, as_json: bool) -> None:
         f"{result.medications_added} medications in {seconds:.2f} s "
         f"(import {result.import_id}; {len(result.quarantined)} quarantined)"
     )
+    locale = normalize_locale(os.environ.get("LANG"), "en")
     for item in result.quarantined[:20]:
-        typer.echo(f"  quarantined {item.where}: {item.reason}", err=True)
+        typer.echo(f"  quarantined {item.where}: {item.text(locale)}", err=True)
 
 
 def _parsed_file(
@@ -164,7 +167,7 @@ def _parsed_file(
 ) -> None:
     try:
         if not dry_run and not person:
-            raise InvalidInput("--person USERNAME is needed to store (or use --dry-run)")
+            raise InvalidInput(N_("--person USERNAME is needed to store (or use --dry-run)"))
         content = file.read_bytes()
         parsed = parse(content)
         if dry_run:
@@ -212,7 +215,7 @@ def _machine_zone() -> str:
 
 def _date_order(value: str) -> csvtools.DateOrder:
     if value not in ("auto", "ymd", "dmy", "mdy"):
-        raise InvalidInput("--date-order must be auto, ymd, dmy or mdy")
+        raise InvalidInput(N_("--date-order must be auto, ymd, dmy or mdy"))
     return value  # type: ignore[return-value]
 
 
@@ -237,7 +240,7 @@ def cgm(
 
     def parse(content: bytes) -> ParsedFile:
         if unit not in (None, "mg/dL", "mmol/L"):
-            raise InvalidInput("--unit must be mg/dL or mmol/L")
+            raise InvalidInput(N_("--unit must be mg/dL or mmol/L"))
         _, parsed = parse_cgm_csv(
             content,
             zone,

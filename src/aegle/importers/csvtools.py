@@ -17,6 +17,7 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 
 MAX_BYTES: Final = 512 * 1024 * 1024
 DateOrder = Literal["auto", "ymd", "dmy", "mdy"]
@@ -25,16 +26,16 @@ DateOrder = Literal["auto", "ymd", "dmy", "mdy"]
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else UTF-16 with BOM (some Windows exports)."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput("The file is too large (512 MB at most)")
+        raise InvalidInput(N_("The file is too large ({size} MB at most)"), params={"size": 512})
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InvalidInput("The file is not readable text (UTF-16)") from exc
+            raise InvalidInput(N_("The file is not readable text (UTF-16)")) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("The file is not UTF-8 text") from exc
+        raise InvalidInput(N_("The file is not UTF-8 text")) from exc
 
 
 def rows(text: str) -> list[list[str]]:
@@ -45,7 +46,7 @@ def rows(text: str) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise InvalidInput(f"Malformed CSV: {exc}") from exc
+        raise InvalidInput(N_("Malformed CSV: {error}"), params={"error": str(exc)}) from exc
 
 
 def normalise(header: Sequence[str]) -> list[str]:
@@ -76,7 +77,7 @@ def zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"Unknown time zone: {tz!r}", params={"tz": tz}) from exc
+        raise InvalidInput(N_("Unknown time zone: {tz}"), params={"tz": repr(tz)}) from exc
 
 
 _NUMERIC_DATE: Final = re.compile(
@@ -103,7 +104,7 @@ def date_order(samples: Sequence[str]) -> DateOrder:
     if seen_month_first and not seen_day_first:
         return "mdy"
     raise InvalidInput(
-        "Cannot tell whether dates are day-month or month-day; give --date-order dmy or mdy"
+        N_("Cannot tell whether dates are day-month or month-day; give --date-order dmy or mdy")
     )
 
 
@@ -111,7 +112,7 @@ def parse_local(text: str, order: DateOrder) -> datetime:
     """A local wall-clock time in one of the layouts device exports use -> naive datetime."""
     match = _NUMERIC_DATE.match(text)
     if not match:
-        raise InvalidInput(f"Unreadable time: {text!r}", params={"time": text})
+        raise InvalidInput(N_("Unreadable date/time: {time}"), params={"time": repr(text)})
     a, b, c = int(match[1]), int(match[2]), int(match[3])
     if len(match[1]) == 4 or order == "ymd":
         year, month, day = a, b, c
@@ -120,16 +121,16 @@ def parse_local(text: str, order: DateOrder) -> datetime:
     elif order == "mdy":
         month, day, year = a, b, c
     else:
-        raise InvalidInput(f"Ambiguous date: {text!r}", params={"time": text})
+        raise InvalidInput(N_("Ambiguous date: {time}"), params={"time": repr(text)})
     hour, minute, second = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
     if match[7]:
         if not 1 <= hour <= 12:
-            raise InvalidInput(f"Unreadable time: {text!r}", params={"time": text})
+            raise InvalidInput(N_("Unreadable date/time: {time}"), params={"time": repr(text)})
         hour = hour % 12 + (12 if match[7].lower() == "pm" else 0)
     try:
         return datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
-        raise InvalidInput(f"Impossible date: {text!r}", params={"time": text}) from exc
+        raise InvalidInput(N_("Impossible date: {time}"), params={"time": repr(text)}) from exc
 
 
 class LocalClock:
@@ -149,8 +150,8 @@ class LocalClock:
             probe = first.astimezone(UTC).astimezone(self._zone).replace(tzinfo=None)
             if probe != naive:  # in the gap: this wall-clock time never happened
                 raise InvalidInput(
-                    f"{naive.isoformat(sep=' ')} does not exist in {self._zone.key} "
-                    "(the clock went forward)"
+                    N_("{time} does not exist in {tz} (the clock went forward)"),
+                    params={"time": naive.isoformat(sep=" "), "tz": self._zone.key},
                 )
             # Repeated hour: a time going backwards means the clock was set back; later rows
             # stay on the second pass until the repeated hour is over.
@@ -170,9 +171,9 @@ def numbers(text: str) -> float:
     try:
         number = float(value)
     except ValueError as exc:
-        raise InvalidInput(f"Not a number: {text!r}") from exc
+        raise InvalidInput(N_("Not a number: {value}"), params={"value": repr(text)}) from exc
     if number != number or number in (float("inf"), float("-inf")):
-        raise InvalidInput(f"Not a number: {text!r}")
+        raise InvalidInput(N_("Not a number: {value}"), params={"value": repr(text)})
     return number
 
 

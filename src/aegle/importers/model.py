@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
-from aegle.core.types import LocalizedText
+from aegle.core.errors import AegleError
+from aegle.core.i18n import translate
+from aegle.core.types import LocaleCode, LocalizedText
 
 ConsentScope = Literal["observations", "conditions", "medications"]
 
@@ -80,10 +82,38 @@ class MedicationRecord:
 
 @dataclass(slots=True)
 class Quarantined:
-    """An input item left out, with the reason (shown to the person, counted in the import)."""
+    """An input item left out, with the reason (shown to the person, counted in the import).
+
+    `reason` is in English with its values filled in (stored, and in `--json` output);
+    `message` and `params` keep the message id and values so it can be shown in the person's
+    language (`text`).
+    """
 
     where: str
     reason: str
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def because(cls, where: str, message: str, **params: Any) -> Quarantined:
+        return cls(where, _filled(message, params), message, params)
+
+    @classmethod
+    def of(cls, where: str, error: AegleError) -> Quarantined:
+        message = error.detail or error.title
+        return cls(where, _filled(message, error.params), message, dict(error.params))
+
+    def text(self, locale: LocaleCode) -> str:
+        if not self.message:
+            return self.reason
+        return translate(locale, self.message, **self.params)
+
+
+def _filled(message: str, params: dict[str, Any]) -> str:
+    try:
+        return message.format(**params) if params else message
+    except (KeyError, IndexError, ValueError):
+        return message
 
 
 @dataclass(slots=True)

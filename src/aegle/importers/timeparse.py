@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 
 _PARTIAL: Final = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -24,7 +25,9 @@ def parse_fhir_datetime(text: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(f"Unreadable date/time: {value!r}", params={"time": value}) from exc
+        raise InvalidInput(
+            N_("Unreadable date/time: {time}"), params={"time": repr(value)}
+        ) from exc
 
 
 def epoch_and_offset(moment: datetime) -> tuple[int, int | None]:

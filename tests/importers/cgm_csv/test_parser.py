@@ -114,8 +114,8 @@ def test_duplicate_times() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "Not a CGM export"),
-        (b"a,b,c\n1,2,3\n", "Not a CGM export"),
+        (b"", "Unknown CGM export"),
+        (b"a,b,c\n1,2,3\n", "Unknown CGM export"),
         (b"\xff\xd8\xff\xe0 binary", "not UTF-8"),
         (b"id,time,glucose\nA,01/02/2025 10:00,100\n", "day-month or month-day"),
     ],

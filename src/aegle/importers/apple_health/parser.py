@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from lxml import etree
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.importers.apple_health.mapping import (
     SLEEP_CODE_PREFIX,
     SLEEP_TYPE,
@@ -47,11 +48,11 @@ def _check_prolog(head: bytes) -> None:
     root = head.find(b"<HealthData")
     prolog = head if root < 0 else head[:root]
     if b"<!ENTITY" in prolog.upper():
-        raise InvalidInput("The XML declares entities; refused (possible XML bomb)")
+        raise InvalidInput(N_("The XML declares entities; refused (possible XML bomb)"))
     if _DOCTYPE.search(prolog):
-        raise InvalidInput("The XML refers to an external DTD; refused")
+        raise InvalidInput(N_("The XML refers to an external DTD; refused"))
     if root < 0 and len(head) >= PROLOG_BYTES:
-        raise InvalidInput("Not an Apple Health export: no <HealthData> element at the start")
+        raise InvalidInput(N_("Not an Apple Health export: no HealthData element"))
 
 
 class _Clock:
@@ -107,13 +108,17 @@ class _Clock:
         try:
             return date.fromisoformat(text[:10]).toordinal() - _UNIX_DAY0
         except ValueError as exc:
-            raise InvalidInput(f"Unreadable date: {text!r}") from exc
+            raise InvalidInput(
+                N_("Unreadable date/time: {time}"), params={"time": repr(text)}
+            ) from exc
 
     @staticmethod
     def _offset(text: str) -> int:
         sign, hours, minutes = text[20], text[21:23], text[23:25]
         if sign not in "+-" or not (hours + minutes).isdigit():
-            raise InvalidInput(f"Unreadable time zone offset: {text!r}")
+            raise InvalidInput(
+                N_("Unreadable time zone offset: {time}"), params={"time": repr(text)}
+            )
         value = int(hours) * 60 + int(minutes)
         return -value if sign == "-" else value
 
@@ -122,7 +127,9 @@ class _Clock:
         try:
             moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
         except ValueError as exc:
-            raise InvalidInput(f"Unreadable time: {text!r}") from exc
+            raise InvalidInput(
+                N_("Unreadable date/time: {time}"), params={"time": repr(text)}
+            ) from exc
         offset = moment.utcoffset()
         assert offset is not None
         return int(moment.timestamp()), int(offset.total_seconds() // 60)
@@ -145,10 +152,10 @@ class AppleHealthExport:
     def cursor(self) -> str | None:
         return None if self._cursor is None else str(self._cursor)
 
-    def _quarantine(self, where: str, reason: str) -> None:
+    def _quarantine(self, where: str, error: InvalidInput) -> None:
         self.quarantined_count += 1
         if len(self.quarantined) < MAX_QUARANTINE_LISTED:
-            self.quarantined.append(Quarantined(where, reason))
+            self.quarantined.append(Quarantined.of(where, error))
 
     def _open(self) -> tuple[IO[bytes], zipfile.ZipFile | None]:
         try:
@@ -158,12 +165,14 @@ class AppleHealthExport:
                 if not names:
                     archive.close()
                     raise InvalidInput(
-                        "The zip holds no export.xml (is it an Apple Health export?)"
+                        N_("The zip holds no export.xml (is it an Apple Health export?)")
                     )
                 return archive.open(min(names, key=len)), archive
             return self._path.open("rb"), None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
-            raise InvalidInput(f"Unreadable export file: {exc}") from exc
+            raise InvalidInput(
+                N_("Unreadable export file: {error}"), params={"error": str(exc)}
+            ) from exc
 
     def rows(self, since: str | None = None) -> Iterator[ObservationRow]:
         """Observation rows in file order.
@@ -204,15 +213,19 @@ class AppleHealthExport:
                 parser.close()
                 yield handler.out
             except etree.XMLSyntaxError as exc:
-                raise InvalidInput(f"Malformed XML: {exc}") from exc
+                raise InvalidInput(
+                    N_("Malformed XML: {error}"), params={"error": str(exc)}
+                ) from exc
             except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-                raise InvalidInput(f"The export is truncated or corrupt: {exc}") from exc
+                raise InvalidInput(
+                    N_("The export is truncated or corrupt: {error}"), params={"error": str(exc)}
+                ) from exc
         finally:
             raw.close()
             if archive is not None:
                 archive.close()
         if not handler.root_seen:
-            raise InvalidInput("Not an Apple Health export: no HealthData element")
+            raise InvalidInput(N_("Not an Apple Health export: no HealthData element"))
         self._cursor = handler.newest
 
 
@@ -245,7 +258,7 @@ class _Handler:
                 self.nested += 1
             elif not self.root_seen:
                 if tag != "HealthData":
-                    raise InvalidInput("Not an Apple Health export: the root is not HealthData")
+                    raise InvalidInput(N_("Not an Apple Health export: the root is not HealthData"))
                 self.root_seen = True
             return
         if self.nested or not self.root_seen:
@@ -279,7 +292,7 @@ class _Handler:
             assert found is not None
             self.pending = _quantity(attrib, self.parse, found, kind, unit)
         except InvalidInput as exc:
-            export._quarantine(f"record {export.read}", str(exc))
+            export._quarantine(f"record {export.read}", exc)
 
     def _recorded_in(self, name: str) -> None:
         if name not in self.zones:
@@ -318,12 +331,17 @@ def _quantity(
     try:
         value = float(value_text) * found.factor
     except ValueError as exc:
-        raise InvalidInput(f"{kind}: not a number {value_text!r}") from exc
+        raise InvalidInput(
+            N_("{kind}: not a number {value}"), params={"kind": kind, "value": repr(value_text)}
+        ) from exc
     if not found.low <= value <= found.high:  # also refuses NaN
-        raise InvalidInput(f"{kind}: impossible value {value_text} {unit}")
+        raise InvalidInput(
+            N_("{kind}: impossible value {value}"),
+            params={"kind": kind, "value": f"{value_text} {unit}"},
+        )
     start_text = attrib.get("startDate")
     if not start_text:
-        raise InvalidInput(f"{kind}: a record without startDate")
+        raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": kind})
     end_text = attrib.get("endDate")
     start, offset = parse(start_text)
     finish = parse(end_text)[0] if end_text and end_text != start_text else None
@@ -335,11 +353,11 @@ def _quantity(
 def _sleep(attrib: dict[str, str], parse: Callable[[str], tuple[int, int]]) -> ObservationRow:
     start_text, end_text = attrib.get("startDate"), attrib.get("endDate")
     if not start_text:
-        raise InvalidInput("sleep: a record without startDate")
+        raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": "sleep"})
     start, offset = parse(start_text)
     end = parse(end_text)[0] if end_text else start
     if end < start:
-        raise InvalidInput("sleep ends before it starts")
+        raise InvalidInput(N_("sleep ends before it starts"))
     stage = (attrib.get("value") or "").removeprefix(SLEEP_VALUE_PREFIX) or "Unknown"
     return ObservationRow(
         SLEEP_CODE_PREFIX + stage,

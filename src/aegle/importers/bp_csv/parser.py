@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.importers import csvtools
 from aegle.importers.model import ObservationRecord, ParsedFile, Quarantined
 
@@ -42,7 +43,9 @@ def _iso_or_local(text: str, order: csvtools.DateOrder) -> datetime:
         except ValueError:
             return csvtools.parse_local(text, order)
         if moment.tzinfo is not None:
-            raise InvalidInput(f"Expected a local time without an offset: {text!r}")
+            raise InvalidInput(
+                N_("Expected a local time without an offset: {time}"), params={"time": repr(text)}
+            )
         return moment
     return csvtools.parse_local(text, order)
 
@@ -59,7 +62,9 @@ def parse_bp_csv(
     table = csvtools.rows(csvtools.decode(data))
     found = csvtools.find_header(table, [["systolic", "sys"], ["diastolic", "dia"]])
     if found is None:
-        raise InvalidInput("Not a blood-pressure export: expected systolic and diastolic columns")
+        raise InvalidInput(
+            N_("Not a blood-pressure export: expected systolic and diastolic columns")
+        )
     start, header = found
     i_sys = csvtools.column(header, "systolic", "sys")
     i_dia = csvtools.column(header, "diastolic", "dia")
@@ -72,7 +77,7 @@ def parse_bp_csv(
     assert i_sys is not None
     assert i_dia is not None
     if i_date is None and i_time is None:
-        raise InvalidInput("The blood-pressure export has no date or time column")
+        raise InvalidInput(N_("The blood-pressure export has no date or time column"))
     factors = {
         SYSTOLIC: KPA_TO_MMHG if "kpa" in header[i_sys] else 1.0,
         DIASTOLIC: KPA_TO_MMHG if "kpa" in header[i_dia] else 1.0,
@@ -100,11 +105,11 @@ def parse_bp_csv(
             if i_pulse is not None and cells[i_pulse].strip():
                 values[PULSE] = csvtools.numbers(cells[i_pulse])
         except InvalidInput as exc:
-            parsed.quarantined.append(Quarantined(where, str(exc)))
+            parsed.quarantined.append(Quarantined.of(where, exc))
             continue
-        problem = _implausible(values)
+        problem = _implausible(where, values)
         if problem:
-            parsed.quarantined.append(Quarantined(where, problem))
+            parsed.quarantined.append(problem)
             continue
         for code, value in values.items():
             unit = "/min" if code == PULSE else "mm[Hg]"
@@ -124,11 +129,16 @@ def parse_bp_csv(
     return parsed
 
 
-def _implausible(values: dict[str, float]) -> str | None:
+def _implausible(where: str, values: dict[str, float]) -> Quarantined | None:
     for code, value in values.items():
         low, high = _LIMITS[code]
         if not low <= value <= high:
-            return f"impossible {_DISPLAY[code].lower()} {value:g}"
+            return Quarantined.because(
+                where,
+                N_("impossible {kind} {value}"),
+                kind=_DISPLAY[code].lower(),
+                value=f"{value:g}",
+            )
     if values[DIASTOLIC] >= values[SYSTOLIC]:
-        return "diastolic is not below systolic"
+        return Quarantined.because(where, N_("diastolic is not below systolic"))
     return None

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Final, Literal
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.importers import csvtools
 from aegle.importers.model import ObservationRecord, ParsedFile, Quarantined
 from aegle.vitals.cgm.io import MAX_PLAUSIBLE_MGDL
@@ -50,7 +51,7 @@ def _unit_of(cell: str, fallback: Unit | None) -> Unit:
     if "mg/dl" in cell:
         return "mg/dL"
     if fallback is None:
-        raise InvalidInput("The glucose unit is not in the header; give --unit mg/dL or mmol/L")
+        raise InvalidInput(N_("The glucose unit is not in the header; give --unit mg/dL or mmol/L"))
     return fallback
 
 
@@ -59,7 +60,7 @@ def _dexcom(table: list[list[str]], start: int, header: list[str]) -> list[_Read
     i_type = csvtools.column(header, "event type")
     i_value = csvtools.column(header, "glucose value")
     if i_time is None or i_type is None or i_value is None:
-        raise InvalidInput("Dexcom export without timestamp, event type or glucose columns")
+        raise InvalidInput(N_("Dexcom export without timestamp, event type or glucose columns"))
     unit = _unit_of(header[i_value], "mg/dL")
     i_device = csvtools.column(header, "source device id", "device info")
     i_transmitter = csvtools.column(header, "transmitter id")
@@ -83,7 +84,7 @@ def _libreview(table: list[list[str]], start: int, header: list[str]) -> list[_R
     i_hist = csvtools.column(header, "historic glucose")
     i_scan = csvtools.column(header, "scan glucose")
     if i_time is None or i_type is None or i_hist is None:
-        raise InvalidInput("LibreView export without timestamp, record type or glucose columns")
+        raise InvalidInput(N_("LibreView export without timestamp, record type or glucose columns"))
     i_device = csvtools.column(header, "device")
     i_serial = csvtools.column(header, "serial number")
     by_type = {"0": i_hist, "1": i_scan}
@@ -111,7 +112,7 @@ def _generic(
         None,
     )
     if i_time is None or i_value is None:
-        raise InvalidInput("Expected columns id, time, glucose")
+        raise InvalidInput(N_("Expected columns id, time, glucose"))
     chosen_unit = _unit_of(header[i_value], unit or "mg/dL") if unit is None else unit
     found: list[_Reading] = []
     subjects: set[str] = set()
@@ -124,7 +125,7 @@ def _generic(
         found.append(_Reading(line, cells[i_time], cells[i_value], chosen_unit, ""))
     if len(subjects) > 1:
         raise InvalidInput(
-            "The file holds several subjects ({ids}); choose one with --subject",
+            N_("The file holds several subjects ({ids}); choose one with --subject"),
             params={"ids": ", ".join(sorted(subjects)[:10])},
         )
     return found
@@ -143,7 +144,7 @@ def detect(table: list[list[str]]) -> tuple[Layout, int, list[str]]:
     if generic:
         return "generic", *generic
     raise InvalidInput(
-        "Not a CGM export we know: expected Dexcom Clarity, LibreView or id,time,glucose columns"
+        N_("Unknown CGM export: expected Dexcom Clarity, LibreView or id,time,glucose columns")
     )
 
 
@@ -183,7 +184,9 @@ def _time(text: str, order: csvtools.DateOrder) -> datetime:
         except ValueError:
             return csvtools.parse_local(stripped, order)
         if moment.tzinfo is not None:
-            raise InvalidInput(f"Expected a local time without an offset: {text!r}")
+            raise InvalidInput(
+                N_("Expected a local time without an offset: {time}"), params={"time": repr(text)}
+            )
         return moment
     return csvtools.parse_local(stripped, order)
 
@@ -200,7 +203,11 @@ def _map(readings: list[_Reading], tz: str, parse_time: Callable[[str], datetime
             continue
         if raw.lower() in ("low", "high"):
             parsed.quarantined.append(
-                Quarantined(where, f"reading {raw!r} is outside the sensor's range, no value")
+                Quarantined.because(
+                    where,
+                    N_("reading {value} is outside the sensor's range, no value"),
+                    value=repr(raw),
+                )
             )
             continue
         try:
@@ -208,12 +215,14 @@ def _map(readings: list[_Reading], tz: str, parse_time: Callable[[str], datetime
             clock = clocks.setdefault(reading.device, csvtools.LocalClock(tz))
             moment = clock.aware(parse_time(reading.time_text))
         except InvalidInput as exc:
-            parsed.quarantined.append(Quarantined(where, str(exc)))
+            parsed.quarantined.append(Quarantined.of(where, exc))
             continue
         mgdl = value * MMOL_TO_MGDL if reading.unit == "mmol/L" else value
         if not MIN_PLAUSIBLE_MGDL <= mgdl <= MAX_PLAUSIBLE_MGDL:
             parsed.quarantined.append(
-                Quarantined(where, f"impossible glucose {raw} {reading.unit}")
+                Quarantined.because(
+                    where, N_("impossible glucose {value} {unit}"), value=raw, unit=reading.unit
+                )
             )
             continue
         key = (reading.device, moment.timestamp())
@@ -221,7 +230,11 @@ def _map(readings: list[_Reading], tz: str, parse_time: Callable[[str], datetime
         if previous is not None:
             if previous != mgdl:
                 parsed.quarantined.append(
-                    Quarantined(where, f"a different value for the same time ({previous:g})")
+                    Quarantined.because(
+                        where,
+                        N_("a different value for the same time ({value})"),
+                        value=f"{previous:g}",
+                    )
                 )
             continue
         seen[key] = mgdl

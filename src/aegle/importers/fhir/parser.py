@@ -17,6 +17,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.importers.fhir.mapping import condition, medication, observations
 from aegle.importers.model import ParsedFile, Quarantined
 
@@ -32,7 +33,7 @@ _MODELS: Final[dict[str, Any]] = {
 
 def _resources(document: Any) -> Iterator[tuple[str, Any]]:
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
-        raise InvalidInput("Not a FHIR resource: the JSON has no resourceType")
+        raise InvalidInput(N_("Not a FHIR resource: the JSON has no resourceType"))
     if document["resourceType"] != "Bundle":
         yield "resource", document
         return
@@ -40,7 +41,7 @@ def _resources(document: Any) -> Iterator[tuple[str, Any]]:
     if entries is None:
         return
     if not isinstance(entries, list):
-        raise InvalidInput("Bundle.entry must be a list")
+        raise InvalidInput(N_("Bundle.entry must be a list"))
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict):
@@ -54,11 +55,11 @@ def parse_bundle(data: bytes) -> ParsedFile:
         InvalidInput: the file is not JSON, too large, or not a FHIR resource or bundle.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInput("The FHIR file is too large (256 MB at most)")
+        raise InvalidInput(N_("The file is too large ({size} MB at most)"), params={"size": 256})
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"The FHIR file is not valid JSON: {exc}") from exc
+        raise InvalidInput(N_("Not valid JSON: {error}"), params={"error": str(exc)}) from exc
     parsed = ParsedFile()
     for where, resource in _resources(document):
         kind = resource.get("resourceType")
@@ -71,7 +72,12 @@ def parse_bundle(data: bytes) -> ParsedFile:
             first = exc.errors()[0]
             location = ".".join(str(part) for part in first["loc"])
             parsed.quarantined.append(
-                Quarantined(where=f"{where} {kind}", reason=f"{location}: {first['msg']}")
+                Quarantined.because(
+                    f"{where} {kind}",
+                    N_("not valid FHIR R4 at {location}: {error}"),
+                    location=location,
+                    error=first["msg"],
+                )
             )
             continue
         try:
@@ -86,5 +92,5 @@ def parse_bundle(data: bytes) -> ParsedFile:
                 if prescribed is not None:
                     parsed.medications.append(prescribed)
         except InvalidInput as exc:
-            parsed.quarantined.append(Quarantined(where=f"{where} {kind}", reason=str(exc)))
+            parsed.quarantined.append(Quarantined.of(f"{where} {kind}", exc))
     return parsed

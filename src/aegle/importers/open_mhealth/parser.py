@@ -13,6 +13,7 @@ import math
 from typing import Any, Final
 
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.importers.model import ObservationRecord, ParsedFile, Quarantined
 from aegle.importers.open_mhealth.mapping import SCHEMAS, as_dict, glucose, unit_ucum
 from aegle.importers.timeparse import parse_fhir_datetime
@@ -27,44 +28,46 @@ def _points(document: Any) -> list[Any]:
         return list(document["data"])
     if isinstance(document, dict) and "body" in document:
         return [document]
-    raise InvalidInput("Not Open mHealth data: expected data points with header and body")
+    raise InvalidInput(N_("Not Open mHealth data: expected data points with header and body"))
 
 
 def parse_open_mhealth(data: bytes) -> ParsedFile:
     """Raises InvalidInput when the file is not JSON or holds no data points."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput("The file is too large (256 MB at most)")
+        raise InvalidInput(N_("The file is too large ({size} MB at most)"), params={"size": 256})
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"Not valid JSON: {exc}") from exc
+        raise InvalidInput(N_("Not valid JSON: {error}"), params={"error": str(exc)}) from exc
     parsed = ParsedFile()
     for index, point in enumerate(_points(document)):
         where = f"data point {index}"
         try:
             parsed.observations.extend(_point(point))
         except InvalidInput as exc:
-            parsed.quarantined.append(Quarantined(where, str(exc)))
+            parsed.quarantined.append(Quarantined.of(where, exc))
     return parsed
 
 
 def _point(point: Any) -> list[ObservationRecord]:
     if not isinstance(point, dict) or not isinstance(point.get("body"), dict):
-        raise InvalidInput("a data point without a body")
+        raise InvalidInput(N_("a data point without a body"))
     header = as_dict(point.get("header"))
     name = str(as_dict(header.get("schema_id")).get("name") or "")
     body: dict[str, Any] = point["body"]
     measures = (glucose(body),) if name == "blood-glucose" else SCHEMAS.get(name)
     if not measures:
-        raise InvalidInput(f"schema {name or '(none)'!r} is not imported")
+        raise InvalidInput(
+            N_("schema {schema} is not imported"), params={"schema": repr(name or "(none)")}
+        )
     frame = as_dict(body.get("effective_time_frame"))
     interval = as_dict(frame.get("time_interval"))
     start_text = frame.get("date_time") or interval.get("start_date_time")
     if not isinstance(start_text, str):
-        raise InvalidInput("no effective time (date_time or time_interval.start_date_time)")
+        raise InvalidInput(N_("no effective time (date_time or time_interval.start_date_time)"))
     effective = parse_fhir_datetime(start_text)
     if effective.tzinfo is None:
-        raise InvalidInput(f"time without an offset: {start_text!r}")
+        raise InvalidInput(N_("time without an offset: {time}"), params={"time": repr(start_text)})
     end_text = interval.get("end_date_time")
     effective_end = parse_fhir_datetime(end_text) if isinstance(end_text, str) else None
     provenance = header.get("acquisition_provenance") if isinstance(header, dict) else None
@@ -79,9 +82,11 @@ def _point(point: Any) -> list[ObservationRecord]:
         else:
             value, unit = raw, "steps" if measure.key == "step_count" else ""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput(f"{measure.key}: no numeric value")
+            raise InvalidInput(N_("{kind}: no numeric value"), params={"kind": measure.key})
         if not math.isfinite(value) or value < 0:
-            raise InvalidInput(f"{measure.key}: impossible value {value}")
+            raise InvalidInput(
+                N_("{kind}: impossible value {value}"), params={"kind": measure.key, "value": value}
+            )
         found.append(
             ObservationRecord(
                 code=measure.code,
