@@ -43,8 +43,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Taking the write lock at BEGIN avoids SQLITE_BUSY upgrade failures between
-        # processes; the audit chain's read-then-append relies on it.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # processes; the audit chain's read-then-append relies on it. Sent on the driver's
+        # connection directly: SQLAlchemy's statement machinery adds nothing to a BEGIN.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def create_db_engine(
