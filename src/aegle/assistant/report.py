@@ -1,8 +1,9 @@
 """Lab-report reading in the chat: pasted report text in, an explanation with sources out.
 
 The labs engine does the work (parsing, reference intervals, patterns, citations); this skill
-turns its explanation into a chat reply. Photos and PDFs go through `aegle labs explain` until
-uploads reach the chat.
+turns its explanation into a chat reply. Photos and PDFs are uploaded with the chat's upload
+control (web route `/labs/reports`, API `POST /api/v1/labs/reports`), which stores the report
+in the person's lab history and shows the same explanation as a results table.
 """
 
 from __future__ import annotations
