@@ -47,12 +47,6 @@ class _CompiledTerm:
     term: Term
     patterns: tuple[tuple[Literal["zh", "en"], re.Pattern[str]], ...]
     exceptions: tuple[re.Pattern[str], ...]
-    # All of the term's patterns in one alternation: a message that does not match it cannot
-    # match any single pattern, so most terms cost one regex search per message.
-    any_pattern: re.Pattern[str]
-    # Strings one of which every match must contain (None: some pattern has no such string).
-    # One scan for all terms' strings (_LiteralIndex) rules most terms out before any regex.
-    literals: frozenset[str] | None
 
 
 def _alternation(patterns: Sequence[str], lang: Literal["zh", "en"]) -> re.Pattern[str]:
@@ -169,8 +163,11 @@ class _Negator:
 class RuleSafetyScreen:
     """SafetyScreen over the YAML rules. Build once (compiles every pattern), share freely."""
 
-    def __init__(self, knowledge: SafetyKnowledge) -> None:
+    def __init__(self, knowledge: SafetyKnowledge, *, prefilter: bool = True) -> None:
+        """`prefilter=False` searches every term's regex on every message (slow; it exists to
+        prove the literal prefilter and the rule pruning never change a result)."""
         self.knowledge = knowledge
+        self._prefilter = prefilter
         self._terms = tuple(
             _CompiledTerm(
                 term=term,
@@ -181,12 +178,19 @@ class RuleSafetyScreen:
                 exceptions=tuple(
                     compile_pattern(p, "zh" if _CJK.search(p) else "en") for p in term.exceptions
                 ),
-                any_pattern=_any_of(term),
-                literals=_term_literals(term),
             )
             for term in knowledge.terms
         )
-        self._literal_index = _LiteralIndex([t.literals for t in self._terms])
+        # Every pattern of every term, numbered; each has the strings one of which any of its
+        # matches contains (None: unknown). One scan for all those strings (_LiteralIndex)
+        # tells which patterns can match a message, so only those are run.
+        self._pattern_term = tuple(i for i, t in enumerate(self._terms) for _ in t.patterns)
+        self._pattern_slot = tuple(k for t in self._terms for k in range(len(t.patterns)))
+        literal_sets = [required_literals(p) for t in self._terms for _, p in t.patterns]
+        self._literal_index = _LiteralIndex(literal_sets)
+        self._always = frozenset(
+            i for i, literals in enumerate(literal_sets) if literals is None or not prefilter
+        )
         self._rule_terms = tuple(
             (rule, frozenset(t for group in rule.groups for t in group)) for rule in knowledge.rules
         )
@@ -202,8 +206,8 @@ class RuleSafetyScreen:
         )
 
     @classmethod
-    def load_default(cls) -> RuleSafetyScreen:
-        return cls(load_files(KNOWLEDGE_DIR.glob("*.yaml")))
+    def load_default(cls, *, prefilter: bool = True) -> RuleSafetyScreen:
+        return cls(load_files(KNOWLEDGE_DIR.glob("*.yaml")), prefilter=prefilter)
 
     # -- matching -----------------------------------------------------------------------------
 
@@ -211,19 +215,23 @@ class RuleSafetyScreen:
         """The first affirmed hit of every term present in `text` (already normalised)."""
         return {term_id: hits[0] for term_id, hits in self.find_hits(text).items()}
 
-    def find_hits(self, text: str) -> dict[str, list[TermHit]]:
-        """Every affirmed hit of every term present in `text` (already normalised), by start."""
+    def find_hits(
+        self, text: str, only: dict[int, list[int]] | None = None
+    ) -> dict[str, list[TermHit]]:
+        """Every affirmed hit of every term present in `text` (already normalised), by start.
+
+        `only`: term index -> indices of its patterns to run (default: what the prefilter
+        allows)."""
         found: dict[str, list[TermHit]] = {}
-        candidates = self._literal_index.candidates(text)
-        for index, compiled in enumerate(self._terms):
-            if compiled.literals is not None and index not in candidates:
-                continue
-            if compiled.any_pattern.search(text) is None:
-                continue
-            voided = [m.span() for ex in compiled.exceptions for m in ex.finditer(text)]
+        if only is None:
+            only = self._candidates(text)
+        for index in sorted(only):
+            compiled = self._terms[index]
+            voided: list[list[tuple[int, int]]] = []  # exception spans, computed on first use
             hits: list[TermHit] = []
-            for lang, pattern in compiled.patterns:
-                hits.extend(self._affirmed(text, compiled.term, lang, pattern, voided))
+            for pattern_index in only[index]:
+                lang, pattern = compiled.patterns[self._pattern_slot[pattern_index]]
+                hits.extend(self._affirmed(text, compiled, lang, pattern, voided))
             if hits:
                 found[compiled.term.id] = sorted(hits, key=lambda h: (h.start, h.end))
         return found
@@ -231,16 +239,19 @@ class RuleSafetyScreen:
     def _affirmed(
         self,
         text: str,
-        term: Term,
+        compiled: _CompiledTerm,
         lang: Literal["zh", "en"],
         pattern: re.Pattern[str],
-        voided: list[tuple[int, int]],
+        voided: list[list[tuple[int, int]]],
     ) -> Iterator[TermHit]:
+        term = compiled.term
         for match in pattern.finditer(text):
             start, end = match.span()
             if end == start:
                 continue
-            if any(start < v_end and v_start < end for v_start, v_end in voided):
+            if not voided:
+                voided.append([m.span() for ex in compiled.exceptions for m in ex.finditer(text)])
+            if any(start < v_end and v_start < end for v_start, v_end in voided[0]):
                 continue
             # Crisis evidence is only negated by a cue right before it (我没想自杀), not by a
             # 不 further back in the clause (要是我不回去他就跳下来).
@@ -251,10 +262,34 @@ class RuleSafetyScreen:
                 continue
             yield TermHit(term.id, start, end, match.group(0))
 
+    def _candidates(self, text: str) -> dict[int, list[int]]:
+        """Patterns that may match, by term: those whose required strings occur in `text`, and
+        those without any."""
+        by_term: dict[int, list[int]] = {}
+        for pattern_index in sorted(self._literal_index.candidates(text) | self._always):
+            by_term.setdefault(self._pattern_term[pattern_index], []).append(pattern_index)
+        return by_term
+
+    def _needed(self, candidates: dict[int, list[int]]) -> dict[int, list[int]]:
+        """The candidate terms some rule could still use: a rule that cannot reach its number
+        of groups with the candidates cannot fire, so its terms need no regex search (a wish
+        such as 想 or "want" is only searched when a death euphemism may be present too)."""
+        present = {self._terms[i].term.id for i in candidates}
+        needed: set[str] = set()
+        for rule, terms in self._rule_terms:
+            usable = terms & present
+            if not usable:
+                continue
+            groups = sum(1 for group in rule.groups if not usable.isdisjoint(group))
+            if groups >= rule.required:
+                needed |= usable
+        return {i: p for i, p in candidates.items() if self._terms[i].term.id in needed}
+
     def fired_rules(self, text: str) -> list[tuple[Rule, list[TermHit]]]:
         """Rules whose groups are satisfied, in knowledge order, with their evidence."""
         normal = normalize(text)
-        hits = self.find_hits(normal)
+        candidates = self._candidates(normal)
+        hits = self.find_hits(normal, self._needed(candidates) if self._prefilter else candidates)
         sentences: list[int] | None = None
         fired: list[tuple[Rule, list[TermHit]]] = []
         present = hits.keys()
@@ -406,19 +441,6 @@ def _trie_pattern(strings: Sequence[str]) -> str:
     return emit(trie)
 
 
-def _term_literals(term: Term) -> frozenset[str] | None:
-    found: set[str] = set()
-    for pattern in (
-        *(compile_pattern(p, "zh") for p in term.zh),
-        *(compile_pattern(p, "en") for p in term.en),
-    ):
-        needed = required_literals(pattern)
-        if needed is None:
-            return None
-        found |= needed
-    return frozenset(found)
-
-
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Strings one of which any match of `pattern` contains, or None when unknown.
 
@@ -463,12 +485,6 @@ def _required(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     if not candidates:
         return None
     return max(candidates, key=lambda options: min(len(option) for option in options))
-
-
-def _any_of(term: Term) -> re.Pattern[str]:
-    parts = [compile_pattern(p, "zh").pattern for p in term.zh]
-    parts += [compile_pattern(p, "en").pattern for p in term.en]
-    return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
 def _unique(values: Iterable[str]) -> list[str]:
