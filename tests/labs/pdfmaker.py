@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def _latin(text: str) -> bytes:
     escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -17,7 +19,7 @@ def _line(text: str) -> bytes:
     return _latin(text) if all(ord(c) < 128 for c in text) else _cjk(text)
 
 
-def make_positioned_pdf(cells: list[tuple[float, float, str]]) -> bytes:
+def make_positioned_pdf(cells: Sequence[tuple[float, float, str]]) -> bytes:
     """One page whose text cells are written in the given order at (x, y): lets a test write
     a table column by column, as some report generators do."""
     content = b" ".join(

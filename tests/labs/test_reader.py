@@ -17,10 +17,11 @@ from aegle.labs.errors import (
     LabInputMixin,
     NoResultsFound,
     NoTextFound,
+    TooManyScannedPages,
     UnsupportedFileType,
     UnsupportedLanguage,
 )
-from aegle.labs.reader import MAX_BYTES, read_document, read_report
+from aegle.labs.reader import MAX_BYTES, pdf_text, read_document, read_report
 from tests.labs.pdfmaker import make_pdf
 
 
@@ -140,3 +141,11 @@ def test_pdf_written_column_by_column_is_read_by_layout() -> None:
 def test_text_starting_like_a_bitmap_header_is_text() -> None:
     _doc, report = read_report("BMI 24.5\n血红蛋白 135 g/L 130-175\n".encode())
     assert [i.test_id for i in report.items] == ["hgb"]
+
+
+def test_scanned_pages_beyond_the_limit_are_refused() -> None:
+    blank = make_pdf([[""], [""]])
+    with pytest.raises(TooManyScannedPages) as caught:
+        pdf_text(blank, max_scanned=1)
+    assert caught.value.status == 413
+    assert "10" in caught.value.localized("zh-CN")

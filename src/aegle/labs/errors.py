@@ -34,6 +34,15 @@ class FileTooLarge(LabInputMixin, PayloadTooLarge):
     )
 
 
+class TooManyScannedPages(LabInputMixin, PayloadTooLarge):
+    code = "lab_report_too_many_scans"
+    message = LocalizedText(
+        zh="扫描版 PDF 最多读取 10 页。请分成几份上传，或上传带文字的电子版报告。",
+        en="Scanned PDFs are read up to 10 pages. "
+        "Please split the file, or upload the report as a PDF with text.",
+    )
+
+
 class ImageTooLarge(LabInputMixin, PayloadTooLarge):
     code = "lab_report_image_too_large"
     message = LocalizedText(

@@ -19,6 +19,7 @@ from aegle.labs.errors import (
     ImageTooLarge,
     NoResultsFound,
     NoTextFound,
+    TooManyScannedPages,
     UnsupportedFileType,
     UnsupportedLanguage,
 )
@@ -27,6 +28,8 @@ from aegle.labs.parse import ReportParser
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 50
+# Each scanned page costs a photo's OCR (seconds): a long scan would hold a worker for minutes.
+MAX_SCANNED_PAGES = 10
 MAX_PIXELS = 40_000_000
 PDF_RENDER_SCALE = 2.0
 
@@ -107,7 +110,7 @@ def image_text(data: bytes) -> str:
     return text_from_boxes(boxes)
 
 
-def pdf_text(data: bytes) -> tuple[str, str, int]:
+def pdf_text(data: bytes, *, max_scanned: int = MAX_SCANNED_PAGES) -> tuple[str, str, int]:
     """(content-order text, layout text, page count). A page with no text layer (a scan) is
     rendered and OCR'd. Layout text regroups the page's text runs into rows by position, for
     PDFs whose content stream is written column by column."""
@@ -125,6 +128,7 @@ def pdf_text(data: bytes) -> tuple[str, str, int]:
             raise FileTooLarge()
         plain: list[str] = []
         layout: list[str] = []
+        scanned = 0
         for index in range(count):
             page = pdf[index]
             textpage = page.get_textpage()
@@ -132,6 +136,9 @@ def pdf_text(data: bytes) -> tuple[str, str, int]:
             if text.strip():
                 layout.append(_layout_text(textpage, page.get_height()))
             else:
+                scanned += 1
+                if scanned > max_scanned:
+                    raise TooManyScannedPages()
                 text = _ocr_page(page)
                 layout.append(text)
             textpage.close()
