@@ -181,10 +181,10 @@ def agp_figure(snapshot: Snapshot, locale: LocaleCode, unit: str | None = None) 
     unit = _glucose_unit(locale, unit)
     scale = 1.0 / MMOL_TO_MGDL if unit == "mmol/L" else 1.0
     fig = _figure(10.0, 7.2)
-    grid_spec = fig.add_gridspec(2, 2, width_ratios=(4.2, 1.0), height_ratios=(3.0, 2.0))
+    grid_spec = fig.add_gridspec(3, 2, width_ratios=(4.2, 1.0), height_ratios=(3.0, 1.0, 1.0))
     ax = fig.add_subplot(grid_spec[0, 0])
     bar = fig.add_subplot(grid_spec[0, 1])
-    fig.suptitle(_T["agp"].get(locale), fontweight="bold")
+    fig.suptitle(_T["agp"].get(locale), fontsize=12)
     series = snapshot.glucose
     if series.size < 2:
         _no_data(ax, locale)
@@ -235,7 +235,7 @@ def agp_figure(snapshot: Snapshot, locale: LocaleCode, unit: str | None = None) 
     ax.set_ylabel(unit)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=4)
     _tir_bar(bar, time_in_ranges(glucose), locale, unit)
-    _daily_profiles(fig, grid_spec[1, :], grid, series.tz, scale, unit, locale)
+    _daily_profiles(fig, (grid_spec[1, :], grid_spec[2, :]), grid, scale, unit, locale)
     return fig
 
 
@@ -258,34 +258,40 @@ def _tir_bar(ax: Axes, tir: dict[str, float], locale: LocaleCode, unit: str) -> 
 
 
 def _daily_profiles(
-    fig: Figure, cell: Any, grid: Any, tz: str, scale: float, unit: str, locale: LocaleCode
+    fig: Figure, cells: tuple[Any, Any], grid: Any, scale: float, unit: str, locale: LocaleCode
 ) -> None:
+    """The last 14 days, 7 to a row, each row one axes with the days side by side (far cheaper
+    to draw than an axes per day)."""
     days = min(grid.ndays, 14)
     values = grid.values[-days:]
     first = grid.first_day + timedelta(days=grid.ndays - days)
     cols = 7
     rows = math.ceil(days / cols)
-    sub = cell.subgridspec(rows, cols, wspace=0.0, hspace=0.15)
     per_day = values.shape[1]
     hours = (np.arange(per_day) + 1) * grid.dt0 / 60.0
     top = 350.0 * scale
-    for index in range(days):
-        ax = fig.add_subplot(sub[index // cols, index % cols])
+    for row in range(rows):
+        ax = fig.add_subplot(cells[row])
         ax.axhspan(70 * scale, 180 * scale, color="#29bf12", alpha=0.12, lw=0)
-        ax.plot(hours, np.minimum(values[index] * scale, top), color="#08306b", lw=0.8)
-        day = first + timedelta(days=index)
-        ax.set_title(
-            day.strftime("%m-%d %a") if locale == "en" else day.strftime("%m-%d"), fontsize=7
-        )
-        ax.set_xlim(0, 24)
+        ticks, labels = [], []
+        for col in range(cols):
+            index = row * cols + col
+            if index >= days:
+                break
+            offset = col * 24.0
+            ax.plot(hours + offset, np.minimum(values[index] * scale, top), color="#08306b", lw=0.8)
+            if col:
+                ax.axvline(offset, color="#999", lw=0.6)
+            day = first + timedelta(days=index)
+            ticks.append(offset + 12.0)
+            labels.append(day.strftime("%m-%d %a") if locale == "en" else day.strftime("%m-%d"))
+        ax.set_xlim(0, cols * 24.0)
         ax.set_ylim(0, top)
-        ax.set_xticks([])
-        if index % cols:
-            ax.set_yticks([])
-        else:
-            ax.tick_params(labelsize=6)
-            if index == 0:
-                ax.set_ylabel(f"{_T['daily'].get(locale)}\n({unit})", fontsize=7)
+        ax.set_xticks(ticks, labels, fontsize=7)
+        ax.tick_params(axis="x", length=0)
+        ax.tick_params(axis="y", labelsize=6)
+        if row == 0:
+            ax.set_title(f"{_T['daily'].get(locale)} ({unit})", fontsize=8, loc="left")
 
 
 def _num(moments: Sequence[datetime]) -> Any:
@@ -314,7 +320,7 @@ def _trend(
 ) -> Figure:
     fig = _figure(8.0, 3.4)
     ax = fig.add_subplot()
-    ax.set_title(title.get(locale), loc="left", fontweight="bold")
+    ax.set_title(title.get(locale), loc="left", fontsize=11)
     if not any(points for _, points, _ in series):
         _no_data(ax, locale)
         return fig
