@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aegle.assistant.model import INTENTS, Classification, Intent, IntentScore
 from aegle.core.errors import ConfigurationError
+from aegle.core.literals import LiteralIndex
 from aegle.core.types import Frozen, LocaleCode, Source
 from aegle.safety.normalize import normalize
 
@@ -98,7 +99,7 @@ class _CompiledCue:
     intent: Intent
     weight: float
     pattern: re.Pattern[str]
-    # For a cue that is plain text, the text itself: a substring test rules most cues out far
+    # For a cue that is plain text, the text itself: the literal index rules most cues out far
     # faster than running their regex.
     literal: str | None
 
@@ -127,6 +128,11 @@ class KeywordIntentClassifier:
             for cue in lexicon.cues
             for lang, text in _patterns(cue)
         )
+        # Plain-text cues are found by one scan for all of them; only regex cues always run.
+        self._by_literal = LiteralIndex(
+            {i: [c.literal] for i, c in enumerate(self._cues) if c.literal is not None}
+        )
+        self._regex_cues = frozenset(i for i, c in enumerate(self._cues) if c.literal is None)
 
     @classmethod
     def load_default(cls) -> KeywordIntentClassifier:
@@ -138,9 +144,9 @@ class KeywordIntentClassifier:
         totals: dict[Intent, float] = dict.fromkeys(self.knowledge.tie_order, 0.0)
         matched: dict[Intent, list[str]] = {intent: [] for intent in self.knowledge.tie_order}
         if _WORD.search(normal):
-            for cue in self._cues:
-                if cue.literal is not None and cue.literal not in normal:
-                    continue
+            # In lexicon order, so `matched` reads the same whatever the scan order.
+            for index in sorted(self._regex_cues | self._by_literal.keys(normal)):
+                cue = self._cues[index]
                 found = cue.pattern.search(normal)
                 if found:
                     totals[cue.intent] += cue.weight
