@@ -65,7 +65,7 @@ def test_glucose_question_answers_from_the_persons_data(
     assert "mmol/L" in answer["text"]
     assert "GMI" in answer["text"]
     chart = answer["cards"][0]
-    assert (chart["kind"], chart["items"]) == ("chart", ["agp"])
+    assert (chart["kind"], chart["items"]) == ("chart", ["agp", "14"])
     targets = answer["cards"][1]
     assert targets["citations"]
     assert any(item.startswith("✓") for item in targets["items"])

@@ -67,7 +67,7 @@ def test_high_home_blood_pressure(locale: str, question: str) -> None:
     assert "142/88" in reply.text
     kinds = [c.kind for c in reply.cards]
     assert kinds[0] == "chart"
-    assert reply.cards[0].items == ("bp",)
+    assert reply.cards[0].items == ("bp", "14")
     interpretation = reply.cards[1]
     assert interpretation.items[0].startswith("✗")
     assert "135/85" in interpretation.items[0]
@@ -132,7 +132,7 @@ def test_overview_and_no_data() -> None:
     assert "don't have any blood pressure data" in asked.text
     assert any("aegle import bp" in c.body for c in asked.cards)
     overview = _ask("how am I doing", _snapshot(bp=_bp(118, 76), weight=(Point(END, 70.0),)))
-    assert [c.items for c in overview.cards if c.kind == "chart"] == [("bp",), ("weight",)]
+    assert [c.items for c in overview.cards if c.kind == "chart"] == [("bp", "14"), ("weight", "14")]
 
 
 def test_every_text_has_both_languages_and_kind_names() -> None:

@@ -71,3 +71,14 @@ def test_charts_need_a_session(web: TestClient) -> None:
     response = web.get("/health/charts/agp.svg", follow_redirects=False)
     assert response.status_code in (302, 303)
     assert "/login" in response.headers["location"]
+
+
+def test_chart_cards_become_images_of_known_charts_only() -> None:
+    from aegle.assistant.model import Card
+    from aegle.web.views import CardView
+
+    assert CardView.of(Card(kind="chart", title="AGP", items=("agp", "7"))).chart_src == (
+        "/health/charts/agp.svg?days=7"
+    )
+    assert CardView.of(Card(kind="chart", title="x", items=("../etc",))).chart_src is None
+    assert CardView.of(Card(kind="info", title="x", items=("agp",))).chart_src is None

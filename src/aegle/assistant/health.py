@@ -210,7 +210,7 @@ def health_reply(
     for section in sections:
         if not section.has_data:
             continue
-        cards.append(_chart_card(section, locale))
+        cards.append(_chart_card(section, locale, days))
         if section.checks:
             cards.append(
                 Card(
@@ -242,7 +242,7 @@ def glucose_reply(series: GlucoseSeries, locale: LocaleCode, texts: AssistantTex
         )
     section = _glucose(series, locale, texts)
     cards = (
-        _chart_card(section, locale),
+        _chart_card(section, locale, 14),
         Card(
             kind="info",
             title=texts.get("glucose_targets_title", locale),
@@ -256,14 +256,14 @@ def glucose_reply(series: GlucoseSeries, locale: LocaleCode, texts: AssistantTex
     return Reply(text=section.summary, cards=cards, intent="health_data")
 
 
-def _chart_card(section: _Section, locale: LocaleCode) -> Card:
-    """A chart the entry point draws: `items` holds the chart's name (see `CHART_OF`); the body
-    is the text alternative."""
+def _chart_card(section: _Section, locale: LocaleCode, days: int) -> Card:
+    """A chart the entry point draws: `items` holds the chart's name (see `CHART_OF`) and the
+    number of days it covers; the body is the text alternative."""
     return Card(
         kind="chart",
         title=health_texts().get("chart_" + section.kind, locale),
         body=section.summary,
-        items=(CHART_OF[section.kind],),
+        items=(CHART_OF[section.kind], str(days)),
     )
 
 

@@ -134,6 +134,8 @@ def chart_src(card: Card, days: int | None = None) -> str | None:
     """Where the web UI serves a chart card's image; None for other cards or unknown charts."""
     if card.kind != "chart" or not card.items or card.items[0] not in HEALTH_CHARTS:
         return None
+    if days is None and len(card.items) > 1 and card.items[1].isdigit():
+        days = health_days(card.items[1])
     return f"/health/charts/{card.items[0]}.svg" + (f"?days={days}" if days else "")
 
 
