@@ -76,15 +76,17 @@ class TurnContext(Frozen):
 
 
 class PreparedTurn(Frozen):
-    """The part of a turn that depends on the text alone: the safety assessment, the intent and
-    the skill's answer (none when the screen fired). Computed before the conversation's
-    transaction, so a turn holds the database's write lock only for its database work."""
+    """The part of a turn that depends on the text alone: the safety assessment, the intent, the
+    scope notice and the skill's answer (none when the screen fired). Computed before the
+    conversation's transaction, so a turn holds the database's write lock only for its
+    database work."""
 
     text: str
     locale: LocaleCode
     assessment: SafetyAssessment
     classification: Classification
     skill_reply: Reply | None = None
+    scope_cards: tuple[Card, ...] = ()
 
 
 class IntentClassifier(Protocol):

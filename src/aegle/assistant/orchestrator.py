@@ -55,8 +55,8 @@ class Assistant:
         self.scope = scope
 
     def prepare(self, text: str, locale: LocaleCode, *, answer: bool = True) -> PreparedTurn:
-        """Everything that depends on the text alone: the safety screen, the intent and, unless
-        the screen fired (or `answer` is false), the skill's answer."""
+        """Everything that depends on the text alone: the safety screen, the intent, the scope
+        notice and, unless the screen fired (or `answer` is false), the skill's answer."""
         assessment = self.safety.screen(text, locale)
         classification = self.classifier.classify(text, locale)
         skill_reply = None
@@ -69,6 +69,7 @@ class Assistant:
             assessment=assessment,
             classification=classification,
             skill_reply=skill_reply,
+            scope_cards=self._scope_cards(text, locale),
         )
 
     def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply:
@@ -93,21 +94,21 @@ class Assistant:
         else:
             reply = self.skills[classification.intent].respond(turn, classification)
         # The orchestrator, not the skill, owns these fields and the scope notice.
-        cards = reply.cards + self._scope_cards(turn)
+        cards = reply.cards + prepared.scope_cards
         return reply.model_copy(
             update={"intent": classification.intent, "safety": assessment, "cards": cards}
         )
 
-    def _scope_cards(self, turn: TurnContext) -> tuple[Card, ...]:
+    def _scope_cards(self, text: str, locale: LocaleCode) -> tuple[Card, ...]:
         """A request for a diagnosis, prescription or dose gets the notice that Aegle does
         neither, whatever the skill answered."""
-        notice = self.scope.check(turn.text, turn.locale) if self.scope else None
+        notice = self.scope.check(text, locale) if self.scope else None
         if notice is None:
             return ()
         return (
             Card(
                 kind="scope",
-                title=self.texts.get("disclaimer_title", turn.locale),
+                title=self.texts.get("disclaimer_title", locale),
                 body=notice.message,
                 citations=notice.citations,
             ),
