@@ -130,3 +130,24 @@ def test_blood_pressure_spo2_and_heart_rate_alerts_after_import(platform: Platfo
         "resting_hr_high",
         "spo2_low",
     ]
+
+
+def test_alerts_are_in_the_fhir_export_and_erased_with_the_person(platform: Platform) -> None:
+    from fhir.resources.R4B.flag import Flag
+    from sqlalchemy import func, select
+
+    from aegle.store.health import HealthAlert
+
+    actor = _person(platform, "gus")
+    assert actor.user_id
+    _import(platform, actor, _cgm([120.0] * 6 + [50.0] * 5 + [120.0] * 6))
+    with platform.unit_of_work() as s:
+        bundle = s.privacy.export(actor, actor.user_id)
+    [flag] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
+    Flag.model_validate(flag)
+    assert flag["code"]["coding"][0]["code"] == "glucose_level2_hypo"
+    assert flag["status"] == "active"
+    with platform.unit_of_work() as s:
+        s.privacy.erase(actor, actor.user_id)
+    with platform.unit_of_work() as s:
+        assert s.gate.session.scalar(select(func.count()).select_from(HealthAlert)) == 0

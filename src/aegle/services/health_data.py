@@ -53,6 +53,7 @@ from aegle.store.health import (
     CONDITIONS,
     MEDICATIONS,
     OBSERVATIONS,
+    HealthAlert,
     HealthCondition,
     HealthImport,
     HealthMedication,
@@ -662,3 +663,17 @@ class HealthDataSection:
             if med.authored_at is not None:
                 prescribed["authoredOn"] = _iso(med.authored_at)
             yield prescribed
+        for alert in session.scalars(
+            select(HealthAlert).where(HealthAlert.person_id == scope.person_id)
+        ):
+            yield {
+                "resourceType": "Flag",
+                "id": _resource_id(scope.person_id, "alert", alert.id),
+                "status": "active" if alert.read_at is None else "inactive",
+                "code": {
+                    "coding": [{"system": "urn:aegle:alert-rule", "code": alert.rule_id}],
+                    "text": f"{alert.title.get('en', '')}: {alert.explanation.get('en', '')}",
+                },
+                "subject": patient,
+                "period": {"start": _iso(alert.start_at), "end": _iso(alert.end_at)},
+            }
