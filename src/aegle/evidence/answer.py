@@ -11,6 +11,7 @@ from aegle.evidence.retrieve import Hit, Query, Retriever
 from aegle.evidence.text import split_sentences, tokenize
 
 MIN_COVERAGE = 0.45
+SHORT_QUESTION_COVERAGE = 0.75
 MAX_SENTENCES = 4
 CANDIDATE_PASSAGES = 6
 
@@ -102,10 +103,14 @@ class Answerer:
     def evidence(self, question: str, lang: LocaleCode) -> tuple[Query, list[Hit]]:
         """Hits good enough to answer from, the asker's language first when it has any."""
         query = self.retriever.parse(question)
+        # With one or two words and no medical term ("fix my car"), half of them is no
+        # evidence of the topic.
+        short = len(set(query.terms)) <= 2 and not query.key_terms
+        needed = SHORT_QUESTION_COVERAGE if short else self.min_coverage
         hits = [
             h
             for h in self.retriever.search(question, lang=lang, k=CANDIDATE_PASSAGES * 2)
-            if h.coverage >= self.min_coverage or h.focused
+            if h.coverage >= needed or h.focused
         ]
         same = [h for h in hits if h.passage.lang == lang]
         other = [h for h in hits if h.passage.lang != lang]

@@ -19,9 +19,10 @@ RRF_K = 60
 LONG_QUESTION_TERMS = 12
 # Long questions carry many words no health page has (places, jobs, dates); when one names a
 # topic a page is about, a lower share of its known words is enough.
-MIN_FOCUSED_COVERAGE = 0.2
+MIN_FOCUSED_COVERAGE = 0.15
 MAX_QUERY_CHARS = 2000
 TITLE_BOOST = 1.2
+_PARENTHESIS = re.compile(r"[（(][^（()）]*[)）]")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,30 @@ class Retriever:
             for f in forms
         )
 
+    def title_match(self, query: Query, index: int) -> float:
+        """How much of the page title one of the question's glossary terms is: 1.0 when the
+        page is about exactly that ("高血压"), less when the term is only part of the title or
+        only in its parenthesis ("子痫前期（妊娠高血压）")."""
+        if not query.key_terms:
+            return 0.0
+        title = self.passages[index].title.lower()
+        core = _PARENTHESIS.sub("", title).strip() or title
+        best = 0.0
+        for forms in query.key_terms:
+            for form in forms:
+                if not form:
+                    continue
+                for part, weight in ((core, 1.0), (title, 0.3)):
+                    found = (
+                        re.search(r"\b" + re.escape(form) + r"s?\b", part)
+                        if form.isascii()
+                        else form in part
+                    )
+                    if found:
+                        best = max(best, weight * min(1.0, len(form) / max(1, len(part))))
+                        break
+        return best
+
     def search(self, text: str, *, lang: LocaleCode | None = None, k: int = 10) -> list[Hit]:
         query = self.parse(text)
         if not query.terms:
@@ -130,7 +155,7 @@ class Retriever:
             bonus = 0.002 if lang is not None and self.passages[i].lang == lang else 0.0
             # A page whose title names the question's topic beats a page that mentions it in
             # passing ("how is high blood pressure treated" -> the hypertension page).
-            about = TITLE_BOOST if query.key_terms and self.about(query, i) else 1.0
+            about = 1.0 + (TITLE_BOOST - 1.0) * self.title_match(query, i)
             hits.append(
                 Hit(
                     passage=self.passages[i],

