@@ -49,6 +49,15 @@ def test_strict_loader_rejects_bad_files(tmp_path: Path, snippet: str, message: 
         load_files(tmp_path.glob("*.yaml"))
 
 
+def test_a_space_before_a_trailing_optional_group_is_a_load_error(tmp_path: Path) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    bad_term = "terms:\n  - id: t\n    note: n\n    zh: [x]\n    en: ['no more pain (for me)?']\n"
+    (tmp_path / "zz.yaml").write_text("description: d\n" + bad_term, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="trailing optional group"):
+        load_files(tmp_path.glob("*.yaml"))
+
+
 def test_invalid_regex_and_dangling_term_are_load_errors(tmp_path: Path) -> None:
     for path in KNOWLEDGE_DIR.glob("*.yaml"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")

@@ -29,6 +29,7 @@ _ID = r"^[a-z0-9_.]+$"
 # contain a negation character, so 胸<g3>痛 matches 胸口很痛 but not 胸口不痛.
 _GAP = re.compile(r"<g(\d{1,2})>")
 GAP_CLASS = "[^,.;!?。\n不没无未别非]"
+_TRAILING_OPTIONAL = re.compile(r" \([^()]*\)\?$")
 
 
 def expand_gaps(pattern: str) -> str:
@@ -52,6 +53,9 @@ def _check_patterns(values: tuple[str, ...], lang: Literal["zh", "en"]) -> tuple
         letters = re.sub(r"\\.", "", value)
         if lang == "en" and letters != letters.casefold():
             raise ValueError(f"English patterns are matched on case-folded text: {value!r}")
+        if _TRAILING_OPTIONAL.search(value):
+            # "no more pain (for me)?" needs the space after "pain", so it misses "no more pain."
+            raise ValueError(f"put the space inside the trailing optional group: {value!r}")
         try:
             compile_pattern(value, lang)
         except re.error as exc:
