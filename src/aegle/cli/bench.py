@@ -127,7 +127,7 @@ def _start_server(
     return subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv, our own module
 
 
-def _wait_ready(url: str, timeout: float = 30.0) -> None:
+def _wait_ready(url: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
