@@ -333,11 +333,11 @@ class HealthData:
         previous = self.last_cursor(scope, manifest.id)
         since = None if full else previous
         result = ImportResult(import_id=record.id, source=manifest.id)
-        added, offered = health.insert_tuples(
+        added, offered = health.insert_batches(
             scope.session,
             OBSERVATIONS,
             health.OBSERVATION_COLUMNS,
-            self._stream_rows(scope, record, stream.rows(since)),
+            self._stream_batches(scope, record, stream.batches(since)),
         )
         result.observations_added, result.observations_offered = added, offered
         result.quarantined.extend(stream.quarantined)
@@ -350,20 +350,24 @@ class HealthData:
             scope, record, result, cursor=str(max(cursors)) if cursors else None
         )
 
-    def _stream_rows(
-        self, scope: PersonScope, record: HealthImport, rows: Iterable[ObservationRow]
-    ) -> Iterator[tuple[Any, ...]]:
-        """Rows in the order of `health.OBSERVATION_COLUMNS`."""
+    def _stream_batches(
+        self,
+        scope: PersonScope,
+        record: HealthImport,
+        batches: Iterable[list[ObservationRow]],
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Lists of rows in the order of `health.OBSERVATION_COLUMNS`, built by one list
+        comprehension per batch (the per-row cost of a large import is mostly Python)."""
         devices: dict[str, int] = {}
         person, import_id, source = scope.person_id, record.id, record.source
         session = scope.session
-        for code, at, offset, end, value, unit, device_name in rows:
-            device = devices.get(device_name)
-            if device is None:
-                device = devices[device_name] = health.device_id(
-                    session, person, source, device_name
-                )
-            yield (person, code, at, device, offset, end, value, unit, import_id)
+        for batch in batches:
+            for name in {row.device for row in batch} - devices.keys():
+                devices[name] = health.device_id(session, person, source, name)
+            yield [
+                (person, code, at, devices[name], offset, end, value, unit, import_id)
+                for code, at, offset, end, value, unit, name in batch
+            ]
 
     def last_cursor(self, scope: PersonScope, source: str) -> str | None:
         """The cursor the newest finished import of `source` left (incremental sources)."""

@@ -283,6 +283,40 @@ def insert_tuples(
     return added, offered
 
 
+def insert_batches(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    batches: Iterable[list[tuple[Any, ...]]],
+) -> tuple[int, int]:
+    """`insert_tuples` for rows that already come in lists (one executemany per list, or per
+    COPY on PostgreSQL): no per-row Python work here. Returns (added, offered)."""
+    unknown = set(columns) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    write = (
+        _copy_batches(cursor, table.name, columns)
+        if connection.dialect.name == "postgresql"
+        else _executemany_batches(cursor, table.name, columns)
+    )
+    added = offered = 0
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        for chunk in batches:
+            if chunk:
+                added += write(chunk)
+                offered += len(chunk)
+    except dbapi.IntegrityError as exc:
+        raise Conflict() from exc
+    except dbapi.Error as exc:
+        raise StorageError() from exc
+    finally:
+        cursor.close()
+    return added, offered
+
+
 def _executemany_batches(
     cursor: Any, table: str, columns: Sequence[str]
 ) -> Callable[[list[tuple[Any, ...]]], int]:

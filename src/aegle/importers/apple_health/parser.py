@@ -186,6 +186,10 @@ class AppleHealthExport:
         for batch in self._batches(since):
             yield from batch
 
+    def batches(self, since: str | None = None) -> Iterator[list[ObservationRow]]:
+        """The rows of `rows`, one list per parsed chunk of the file."""
+        return self._batches(since)
+
     def _batches(self, since: str | None) -> Generator[list[ObservationRow], None, None]:
         threshold = int(since) if since else None
         raw, archive = self._open()
