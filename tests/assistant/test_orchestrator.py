@@ -190,7 +190,13 @@ def test_texts_are_complete_and_consistent() -> None:
 
 def test_deterministic() -> None:
     turn = TurnContext(text="胸口疼，出冷汗", locale="zh-CN")
-    assert ASSISTANT.turn(turn) == build_default_assistant().turn(turn)
+    fresh = build_default_assistant.__wrapped__()  # a second build, not the process's shared one
+    assert fresh is not ASSISTANT
+    assert ASSISTANT.turn(turn) == fresh.turn(turn)
+
+
+def test_the_default_assistant_is_built_once_per_process() -> None:
+    assert build_default_assistant() is ASSISTANT
 
 
 @settings(max_examples=150, deadline=None)

@@ -8,7 +8,7 @@ Pure and deterministic: no I/O, no clock, no randomness.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from aegle.assistant.evidence import EvidenceSkill
 from aegle.assistant.intents import KeywordIntentClassifier
@@ -191,10 +191,14 @@ class MemoizedSafetyScreen:
         return self._screen(text, locale)
 
 
+@cache
 def build_default_assistant() -> Assistant:
     """The embedded default: rule-based safety, keyword intents, the built skills, and "coming
     soon" for the rest. (Consultations run in the conversation service, which holds the
-    interview's state.)"""
+    interview's state.)
+
+    Built once per process: it is pure and stateless (its memo holds only pure results), and
+    compiling the knowledge takes seconds."""
     texts = default_texts()
     skills: dict[Intent, Skill] = dict(default_skills(texts))
     skills["report"] = ReportSkill(texts)
