@@ -20,7 +20,7 @@ from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.answer import Answer, Answerer
 from aegle.evidence.ingest import load_path
-from aegle.evidence.library import SUFFIXES, DuplicateDocument, builtin_library
+from aegle.evidence.library import SUFFIXES, DuplicateDocument, as_user_document, builtin_library
 from aegle.evidence.service import (
     KINDS,
     MAX_LIMIT,
@@ -189,7 +189,7 @@ def corpus_add(
         if path.is_dir() or path.suffix.lower() not in SUFFIXES:
             continue
         try:
-            doc = load_path(path)
+            doc = as_user_document(load_path(path))
             library.add(doc)
         except (AegleError, OSError) as err:
             status = "duplicate" if isinstance(err, DuplicateDocument) else "rejected"

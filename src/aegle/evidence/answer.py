@@ -117,7 +117,7 @@ class Answerer:
         return query, (same or other)[:CANDIDATE_PASSAGES]
 
     def answer(self, question: str, lang: LocaleCode) -> Answer:
-        if not question.strip():
+        if not self.retriever.parse(question).terms:  # empty, punctuation or filler words only
             return abstention(lang, empty=True)
         query, hits = self.evidence(question, lang)
         if not hits:

@@ -54,14 +54,16 @@ class Library:
                 return passage, section.passages
         return passage, (passage,)
 
-    def ingest_dir(self, root: Path) -> list[tuple[Path, str]]:
-        """Add every readable document below `root`; returns (path, problem) for those skipped."""
+    def ingest_dir(self, root: Path, *, user: bool = False) -> list[tuple[Path, str]]:
+        """Add every readable document below `root`; returns (path, problem) for those skipped.
+        `user` documents are marked as such whatever their front matter says."""
         problems: list[tuple[Path, str]] = []
         for path in sorted(root.rglob("*")):
             if path.suffix.lower() not in SUFFIXES or path.name.lower() == "readme.md":
                 continue
             try:
-                self.add(load_path(path))
+                doc = load_path(path)
+                self.add(as_user_document(doc) if user else doc)
             except (DocumentError, DuplicateDocument) as err:
                 problems.append((path, str(err)))
         return problems
@@ -77,9 +79,28 @@ def builtin_documents() -> tuple[Document, ...]:
     return tuple(library.documents.values())
 
 
+def as_user_document(doc: Document) -> Document:
+    """A document someone added (`aegle corpus add`) is shown and filtered as a local document
+    even if its front matter claims to be built-in first-aid or medicine guidance: what a file
+    says about itself does not change how the system treats it."""
+    if doc.meta.kind == "user":
+        return doc
+    sections = tuple(
+        section.model_copy(
+            update={
+                "passages": tuple(p.model_copy(update={"kind": "user"}) for p in section.passages)
+            }
+        )
+        for section in doc.sections
+    )
+    return doc.model_copy(
+        update={"meta": doc.meta.model_copy(update={"kind": "user"}), "sections": sections}
+    )
+
+
 def builtin_library(extra_dirs: Iterable[Path] = ()) -> Library:
     library = Library(builtin_documents())
     for extra in extra_dirs:
         if extra.is_dir():
-            library.ingest_dir(extra)
+            library.ingest_dir(extra, user=True)
     return library
