@@ -132,7 +132,10 @@ def test_overview_and_no_data() -> None:
     assert "don't have any blood pressure data" in asked.text
     assert any("aegle import bp" in c.body for c in asked.cards)
     overview = _ask("how am I doing", _snapshot(bp=_bp(118, 76), weight=(Point(END, 70.0),)))
-    assert [c.items for c in overview.cards if c.kind == "chart"] == [("bp", "14"), ("weight", "14")]
+    assert [c.items for c in overview.cards if c.kind == "chart"] == [
+        ("bp", "14"),
+        ("weight", "14"),
+    ]
 
 
 def test_every_text_has_both_languages_and_kind_names() -> None:
