@@ -75,6 +75,12 @@ def test_lingering_at_a_height_is_crisis_in_one_sentence() -> None:
     assert not SCREEN.screen("我们在江边吃了烧烤，很开心", "zh-CN").triggered
 
 
+def test_three_different_concepts_fire_even_unpaired_two_do_not() -> None:
+    # A wish, a river bank and an apology: no rule pairs them, three classes together fire.
+    assert "crisis.concept.many_signals" in _rules("好想去江边走走，对不起大家")
+    assert not SCREEN.screen("好想去江边走走", "zh-CN").triggered
+
+
 def test_hoarding_needs_a_hazardous_drug_or_a_large_amount() -> None:
     assert "crisis.concept.hoarded_means" in _rules("I have been stashing my xanax in a sock", "en")
     assert not SCREEN.screen("妈妈攒了一些药在家备用", "zh-CN").triggered
