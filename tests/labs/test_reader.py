@@ -21,7 +21,7 @@ from aegle.labs.errors import (
     UnsupportedFileType,
     UnsupportedLanguage,
 )
-from aegle.labs.reader import MAX_BYTES, pdf_text, read_document, read_report
+from aegle.labs.reader import MAX_BYTES, pdf_text, prepare_photo, read_document, read_report
 from tests.labs.pdfmaker import make_pdf
 
 
@@ -101,18 +101,29 @@ def test_fuzz_any_bytes_give_items_or_a_clear_error(prefix: bytes, body: bytes) 
 
 
 def test_sideways_phone_photo_is_turned_upright() -> None:
-    from aegle.labs.reader import _upright
-
     image = Image.new("RGB", (40, 20), "white")
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to view
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", exif=exif)
-    turned = Image.open(io.BytesIO(_upright(buffer.getvalue())))
-    assert turned.size == (20, 40)
+    assert prepare_photo(buffer.getvalue()).size == (20, 40)
     plain = io.BytesIO()
     image.save(plain, format="JPEG")
-    assert _upright(plain.getvalue()) == plain.getvalue()
+    assert prepare_photo(plain.getvalue()).size == (40, 20)
+
+
+def test_big_photos_are_shrunk_while_decoding() -> None:
+    image = Image.new("RGB", (4032, 3024), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 8  # rotate 90° counter-clockwise to view
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    photo = prepare_photo(buffer.getvalue(), max_side=1000)
+    assert photo.size == (750, 1000)
+    assert photo.mode == "RGB"
+    transparent = io.BytesIO()
+    Image.new("RGBA", (30, 30), (0, 0, 0, 0)).save(transparent, format="PNG")
+    assert prepare_photo(transparent.getvalue()).getpixel((5, 5)) == (255, 255, 255)
 
 
 def test_pdf_written_column_by_column_is_read_by_layout() -> None:

@@ -279,7 +279,8 @@ def _engine() -> Any:
     return engine
 
 
-def ocr_image(data: bytes) -> list[Box]:
-    """Run OCR on encoded image bytes (JPEG/PNG); models load from the installed wheel."""
+def ocr_image(data: bytes | Any) -> list[Box]:
+    """Run OCR on encoded image bytes (JPEG/PNG) or a decoded RGB PIL image; models load from
+    the installed wheel."""
     result, _elapsed = _engine()(data, use_cls=False)
     return boxes_from_rapidocr(result)
