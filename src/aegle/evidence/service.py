@@ -46,7 +46,12 @@ def build_answerer(
 ) -> Answerer:
     library = builtin_library(extra_dirs)
     embedder = OnnxE5Embedder() if dense and OnnxE5Embedder.available() else None
-    cache = cache_dir / "vectors.npz" if cache_dir is not None and embedder is not None else None
+    # One cache file per model, so tools using another embedder never overwrite it.
+    cache = (
+        cache_dir / f"vectors-{embedder.name}.npz"
+        if cache_dir is not None and embedder is not None
+        else None
+    )
     return Answerer(Retriever(library, embedder=embedder, cache=cache))
 
 
