@@ -64,6 +64,8 @@ def evaluate(retriever: Retriever, rows: list[dict[str, object]]) -> dict[str, d
             continue
         docs = {doc_of[p] for p in relevant}
         n += 1
+        if n % 100 == 0:
+            print(f"... {n} questions", file=sys.stderr, flush=True)
         question = str(row["question"])
         for method, ranked in rankings(retriever, question, str(row["lang"])).items():
             r5, ndcg = metrics(ranked, relevant)
