@@ -53,3 +53,14 @@ def test_most_questions_can_be_scored_across_languages() -> None:
         langs = {library.passages[str(p)].lang for p in row["passages"]}  # type: ignore[attr-defined]
         both += langs == {"en", "zh-CN"}
     assert both >= 0.95 * len(answerable)
+
+
+def test_proposed_glossary_additions_load_strictly() -> None:
+    """Terms for the new topics, kept beside the data until merged into the engine's glossary."""
+    from aegle.evidence.glossary import load_glossary_file
+
+    additions = load_glossary_file(QUESTIONS.parent / "glossary_additions.yaml")
+    assert additions.source.publisher
+    assert len(additions.terms) >= 80
+    zh = [w for t in additions.terms for w in t.zh]
+    assert len(zh) == len(set(zh)), "a Chinese name listed twice"
