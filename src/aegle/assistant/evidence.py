@@ -8,13 +8,16 @@ from aegle.assistant.skills import disclaimer_card
 from aegle.assistant.texts import AssistantTexts, default_texts
 from aegle.core.types import Citation
 from aegle.evidence.answer import Answer, Answerer
-from aegle.evidence.service import build_answerer
+from aegle.evidence.service import build_answerer, default_evidence_dir
 
 
 class EvidenceSkill:
     def __init__(self, answerer: Answerer | None = None, texts: AssistantTexts | None = None):
-        # Lexical retrieval only in the chat: the dense model costs ~0.1 s per question on CPU.
-        self.answerer = answerer or build_answerer(dense=False)
+        # Lexical retrieval, as in the API and web search: a first dense query would embed the
+        # whole corpus inside a chat turn. User documents (`aegle corpus add`) are included.
+        self.answerer = answerer or build_answerer(
+            extra_dirs=[default_evidence_dir() / "documents"], dense=False
+        )
         self.texts = texts or default_texts()
 
     def respond(self, turn: TurnContext, classification: Classification) -> Reply:
