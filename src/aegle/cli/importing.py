@@ -152,6 +152,10 @@ def _report(result: ImportResult, seconds: float, as_json: bool) -> None:
         f"{result.medications_added} medications in {seconds:.2f} s "
         f"(import {result.import_id}; {len(result.quarantined)} quarantined)"
     )
+    if result.alerts:
+        typer.echo(
+            f"alerts raised: {', '.join(result.alerts)} (see /health or GET /api/v1/me/alerts)"
+        )
     locale = normalize_locale(os.environ.get("LANG"), "en")
     for item in result.quarantined[:20]:
         typer.echo(f"  quarantined {item.where}: {item.text(locale)}", err=True)

@@ -175,3 +175,24 @@ def test_import_then_draw_a_chart(platform: Platform, env: dict[str, str], tmp_p
     )
     assert wrong.exit_code == 1
     assert "未知的图表格式 gif" in wrong.output
+
+
+def test_cgm_import_reports_alerts_and_quarantine_in_chinese(
+    platform: Platform, env: dict[str, str], tmp_path: Path
+) -> None:
+    _register(platform, "mei", consent="cgm_csv")
+    rows = ["id,time,glucose"]
+    for n in range(30):
+        value = 50 if 10 <= n < 16 else 120
+        rows.append(f"p,2025-03-01 {8 + n * 5 // 60:02d}:{n * 5 % 60:02d},{value}")
+    rows.append("p,2025-03-01 11:00,5000")
+    path = tmp_path / "cgm.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["cgm", "--person", "mei", "--tz", "Asia/Shanghai", str(path)],
+        env={**env, "LANG": "zh_CN.UTF-8"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "alerts raised: glucose_level2_hypo" in result.output
+    assert "不可能的血糖值 5000 mg/dL" in result.output
