@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aegle.core.errors import ConfigurationError
 from aegle.core.types import TriageLevel
@@ -179,3 +181,19 @@ def test_resting_hr_average_beyond_the_thresholds() -> None:
     assert resting_hr_alerts(normal, now) == []
     # Too few days measured: no judgement.
     assert resting_hr_alerts(fast[:3], now) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=30, max_value=400), min_size=0, max_size=80))
+def test_alerts_are_deterministic_and_deduplication_is_idempotent(values: list[float]) -> None:
+    first = glucose_alerts(_cgm(values))
+    assert glucose_alerts(_cgm(values)) == first
+    for alert in first:
+        assert alert.start <= alert.end
+        assert alert.explanation.zh
+        assert alert.explanation.en
+        assert "{" not in alert.explanation.en
+    kept = deduplicate(first, [])
+    delivered = [Delivered(a.rule_id, a.start) for a in kept]
+    assert deduplicate(first, delivered) == []
+    assert deduplicate(kept, []) == kept
