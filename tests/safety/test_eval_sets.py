@@ -1,7 +1,7 @@
 """The labelled evaluation sets in tests/safety/data as regression tests.
 
 heldout.jsonl was written before the rule changes of the 2026-11 round and then used to develop
-them; fresh.jsonl to fresh8.jsonl were each written after a round of changes
+them; fresh.jsonl to fresh9.jsonl were each written after a round of changes
 without running the engine. Their first-run numbers are in docs/safety.md. The thresholds below
 are what the engine meets now (not 100% where it does not), so a change that loses recall fails.
 """
@@ -30,6 +30,7 @@ THRESHOLDS = [
     ("fresh6.jsonl", 0.98, 0.97, 0.02),
     ("fresh7.jsonl", 0.97, 0.97, 0.03),
     ("fresh8.jsonl", 0.97, 0.95, 0.03),
+    ("fresh9.jsonl", 0.97, 0.96, 0.03),
 ]
 
 
@@ -49,6 +50,7 @@ def test_sets_are_well_formed_and_balanced() -> None:
         "fresh6.jsonl": 150,
         "fresh7.jsonl": 100,
         "fresh8.jsonl": 100,
+        "fresh9.jsonl": 90,
     }
     seen: set[str] = set()
     for name, minimum in sizes.items():
