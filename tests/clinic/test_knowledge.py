@@ -18,8 +18,8 @@ DDX = Path(__file__).resolve().parents[2] / "../shared/data/ddxplus"
 
 def test_all_files_load_and_cross_reference() -> None:
     kb = load_knowledge()
-    assert len(kb.conditions) >= 49
-    assert len(kb.findings) >= 223
+    assert len(kb.conditions) >= 400
+    assert len(kb.findings) >= 800
     for c in kb.conditions.values():
         src = kb.source(c.source)
         assert src.title
@@ -31,6 +31,8 @@ def test_all_files_load_and_cross_reference() -> None:
         assert f"icd10:{c.icd10}" in c.codes
     for f in kb.findings.values():
         assert kb.source(f.source).section
+        assert f.name.zh
+        assert f.name.en
         assert f.question.zh
         assert f.question.en
     for a in kb.advice.values():
@@ -105,3 +107,59 @@ def test_no_yaml_file_repeats_a_key() -> None:
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct)
     for path in KNOWLEDGE_DIR.rglob("*.yaml"):
         yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)  # noqa: S506
+
+
+def test_findings_read_from_free_text_can_be_recognised_and_are_used() -> None:
+    """A finding that is never asked (ask: false) only works through free text: it needs zh and en
+    synonyms (the user dictionary and the matcher are built from them) and, unless it is history
+    kept for the doctor's summary, a condition that names it."""
+    kb = load_knowledge()
+    used = {fid for c in kb.conditions.values() for fid in c.findings}
+    quiet = [f for f in kb.findings.values() if not f.ask]
+    assert len(quiet) >= 200
+    for f in quiet:
+        assert f.synonyms.zh, f.id
+        assert f.synonyms.en or f.history, f.id
+        assert f.id in used or f.history, f.id
+    snomed = [c for f in kb.findings.values() for c in f.codes if c.startswith("snomed:")]
+    assert len(snomed) >= 90
+    assert all(c.removeprefix("snomed:").isdigit() for c in snomed)
+
+
+def test_follow_up_findings_refine_their_parent() -> None:
+    kb = load_knowledge()
+    children = [f for f in kb.findings.values() if f.parent and f.kind == "boolean"]
+    assert len(children) >= 150
+    for f in children:
+        assert f.parent in kb.findings, f.id
+        assert kb.findings[f.parent].kind in ("boolean", "choice", "multi"), f.id
+
+
+def test_findings_that_are_not_asked_stay_out_of_the_questions() -> None:
+    from aegle.clinic.model import compile_model
+
+    kb = load_knowledge()
+    model = compile_model(kb)
+    quiet = {f.id for f in kb.findings.values() if not f.ask}
+    assert quiet
+    assert not quiet & set(model.askable)
+    assert "hesitancy" in model.askable  # a follow-up: asked once difficulty passing urine is yes
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("打球时脚扭了，脚踝肿", "ankle_twisted"),
+        ("最近刷牙出血", "bleeding_on_brushing"),
+        ("孩子老是揪耳朵，晚上哭闹", "ear_pulling"),
+        ("晚上痒得厉害，家里人也痒", "itch_worse_night"),
+        ("尿等待，尿线细", "weak_urine_stream"),
+        ("He keeps pulling at his ear", "ear_pulling"),
+        ("Pain on the first steps in the morning", "first_steps_pain"),
+        ("She has a ring-shaped rash on her arm", "ring_shaped_rash"),
+    ],
+)
+def test_colloquial_wording_reaches_new_findings(text: str, finding: str) -> None:
+    from aegle.clinic.text import understand
+
+    assert understand(text).own().get(finding) is True

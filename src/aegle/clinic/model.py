@@ -136,7 +136,7 @@ def compile_model(kb: Knowledge) -> Model:
     ages = [kb.conditions[c].age or (0, 200) for c in cids]
     age_lo = np.array([float(a[0]) for a in ages])
     age_hi = np.array([float(a[1]) for a in ages])
-    askable = tuple(f for f in fids if not kb.findings[f].derived_from)
+    askable = tuple(f for f in fids if not kb.findings[f].derived_from and kb.findings[f].ask)
     return Model(
         kb=kb,
         condition_ids=cids,

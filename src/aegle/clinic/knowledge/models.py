@@ -84,6 +84,9 @@ class Finding(Frozen):
     # Derived findings summarise other answers (e.g. chest_pain = pain at a chest site): they
     # are understood in free text and used by conditions but never asked on their own.
     derived_from: dict[str, list[str]] = Field(default_factory=dict)
+    # False: understood in free text and used by conditions, but never asked as a question of
+    # its own (findings with qualitative likelihoods only; see docs/clinic.md, "asked findings").
+    ask: bool = True
     synonyms: Synonyms = Field(default_factory=Synonyms)
     source: SourceRef
 
