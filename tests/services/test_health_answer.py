@@ -60,3 +60,26 @@ def test_answers_from_stored_data(platform: Platform) -> None:
     assert bp.cards[0].kind == "chart"
     assert "5.5 hours" in sleep.text
     assert "BMI is 26.1" in weight.cards[1].items[0]
+
+
+def test_a_snapshot_reads_only_the_kinds_asked_for(platform: Platform) -> None:
+    actor = _person(platform, "gus")
+    assert actor.user_id
+    at = platform.clock.now() - timedelta(days=1)
+    records = [
+        _obs("8480-6", 128.0, "mm[Hg]", at, "cuff"),
+        _obs("8462-4", 82.0, "mm[Hg]", at, "cuff"),
+        _obs("29463-7", 70.0, "kg", at, "scale"),
+        _sleep("AsleepCore", -1.0, 6.0, 1, platform),
+    ]
+    _import(platform, actor, ParsedFile(observations=records))
+    with platform.unit_of_work() as s:
+        everything = s.health_data.snapshot(actor, actor.user_id)
+        blood_pressure = s.health_data.snapshot(actor, actor.user_id, kinds={"bp"})
+        sleep = s.health_data.snapshot(actor, actor.user_id, kinds={"sleep"})
+    assert [everything.has(k) for k in ("bp", "weight", "sleep")] == [True, True, True]
+    assert blood_pressure.bp == everything.bp
+    assert not blood_pressure.weight
+    assert not blood_pressure.sleep
+    assert sleep.sleep == everything.sleep
+    assert not sleep.bp

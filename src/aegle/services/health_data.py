@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from aegle.assistant.health import health_reply, window_days
+from aegle.assistant.health import KINDS, health_reply, topics, window_days
 from aegle.assistant.model import Reply
 from aegle.assistant.texts import default_texts
 from aegle.core.ports import Clock
@@ -71,6 +71,15 @@ WEIGHT = "29463-7"
 HEIGHT = "8302-2"
 SLEEP_DURATION = "93832-4"
 LB_TO_KG = 0.45359237
+# The observation codes behind each kind of the snapshot (glucose and sleep stages are read
+# their own ways).
+_CODES_OF: dict[str, tuple[str, ...]] = {
+    "bp": (SYSTOLIC, DIASTOLIC),
+    "sleep": (SLEEP_DURATION,),
+    "heart_rate": (RESTING_HR,),
+    "weight": (WEIGHT, HEIGHT),
+    "spo2": tuple(SPO2_CODES),
+}
 _EXPORT_NS = uuid.UUID("6f1d2f0e-4c1b-4a57-9d6e-5a0c2b7e9a11")
 
 
@@ -428,11 +437,19 @@ class HealthData:
         )
 
     def snapshot(
-        self, actor: Actor, person_id: str, *, days: int = 14, end: datetime | None = None
+        self,
+        actor: Actor,
+        person_id: str,
+        *,
+        days: int = 14,
+        end: datetime | None = None,
+        kinds: Collection[str] | None = None,
     ) -> Snapshot:
         """Everything the charts, the chat and the health-data page show: the person's device
         data of the `days` before `end` (default now), grouped by kind, in the app's zone.
-        One audited read."""
+        `kinds` (glucose, bp, sleep, heart_rate, weight, spo2) limits what is read; the others
+        come back empty. One audited read, at most three statements."""
+        wanted = set(KINDS if kinds is None else kinds)
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)
         zone = ZoneInfo(self.timezone)
         end = (end or self._clock.now()).astimezone(zone)
@@ -441,7 +458,7 @@ class HealthData:
         session = scope.session
         times: list[int] = []
         values: list[float] = []
-        for code, unit, factor in GLUCOSE_CODES:
+        for code, unit, factor in GLUCOSE_CODES if "glucose" in wanted else ():
             t, v = health.value_series(session, scope.person_id, code, unit, lo, hi)
             times += t
             values += [x * factor for x in v]
@@ -451,13 +468,22 @@ class HealthData:
             self.timezone,
             person_id,
         )
+        night_start = start - timedelta(days=1)  # a night that began before the window
+        codes = [code for kind in sorted(wanted) for code in _CODES_OF.get(kind, ())]
+        by_code: dict[str, list[StoredObservation]] = {}
+        for item in _observations_of(scope, codes, night_start, end):
+            by_code.setdefault(item.code, []).append(item)
+        if "sleep" in wanted:
+            for item in _observations(scope, None, night_start, end, prefix=SLEEP_CODE_PREFIX):
+                by_code.setdefault(item.code, []).append(item)
 
-        def points(*codes: str, unit: str | None = None) -> list[Point]:
-            found: list[Point] = []
-            for code in codes:
-                for item in _observations(scope, code, start, end):
-                    if unit is None or item.unit == unit:
-                        found.append(Point(item.effective.astimezone(zone), item.value))
+        def points(*wanted_codes: str, unit: str | None = None) -> list[Point]:
+            found = [
+                Point(item.effective.astimezone(zone), item.value)
+                for code in wanted_codes
+                for item in by_code.get(code, ())
+                if item.effective >= start and (unit is None or item.unit == unit)
+            ]
             return sorted(found, key=lambda p: p.time)
 
         systolic = {p.time: p.value for p in points(SYSTOLIC)}
@@ -471,23 +497,18 @@ class HealthData:
             and diastolic[moment] < sbp
         )
         intervals = []
-        night_start = start - timedelta(days=1)
-        for item in [
-            *_observations(scope, None, night_start, end, prefix=SLEEP_CODE_PREFIX),
-            *_observations(scope, SLEEP_DURATION, night_start, end),
-        ]:
-            if item.effective_end is None:
-                continue
-            if item.code.startswith(SLEEP_CODE_PREFIX):
-                stage = item.code.removeprefix(SLEEP_CODE_PREFIX)
-                asleep = stage.startswith("Asleep")
-            elif item.code == SLEEP_DURATION:
+        for code, items in sorted(by_code.items()):
+            if code.startswith(SLEEP_CODE_PREFIX):
+                asleep = code.removeprefix(SLEEP_CODE_PREFIX).startswith("Asleep")
+            elif code == SLEEP_DURATION:
                 asleep = True
             else:
                 continue
-            intervals.append(
+            intervals += [
                 (item.effective.astimezone(zone), item.effective_end.astimezone(zone), asleep)
-            )
+                for item in items
+                if item.effective_end is not None
+            ]
         sleep = tuple(s for s in sleep_sessions(intervals) if s.bed_end > start)
         weight = points(WEIGHT, unit="kg")
         weight += [Point(p.time, p.value * LB_TO_KG) for p in points(WEIGHT, unit="[lb_av]")]
@@ -516,7 +537,10 @@ class HealthData:
     ) -> Reply:
         """The chat's answer to a health-data question, from the person's own data over the
         window the question names (a week, a month; 14 days by default) or `days`."""
-        snapshot = self.snapshot(actor, person_id, days=days or window_days(text))
+        # Only the kinds the question names are read (all of them for an overview).
+        snapshot = self.snapshot(
+            actor, person_id, days=days or window_days(text), kinds=topics(text) or None
+        )
         return health_reply(text, snapshot, locale, default_texts(), bp_scheme=BP_SCHEME)
 
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
@@ -548,6 +572,48 @@ class HealthData:
                 .order_by(HealthMedication.authored_at, HealthMedication.id)
             )
         )
+
+
+_OF_CODES = (
+    select(
+        OBSERVATIONS.c.code,
+        OBSERVATIONS.c.value,
+        OBSERVATIONS.c.unit,
+        OBSERVATIONS.c.effective_at,
+        OBSERVATIONS.c.utc_offset_min,
+        OBSERVATIONS.c.effective_end,
+        health.DEVICES.c.device,
+        health.DEVICES.c.source,
+        OBSERVATIONS.c.import_id,
+    )
+    .join(health.DEVICES, health.DEVICES.c.id == OBSERVATIONS.c.device_id)
+    .where(
+        OBSERVATIONS.c.person_id == bindparam("person_id"),
+        OBSERVATIONS.c.code.in_(bindparam("codes", expanding=True)),
+        OBSERVATIONS.c.effective_at >= bindparam("lo"),
+        OBSERVATIONS.c.effective_at < bindparam("hi"),
+    )
+    .order_by(OBSERVATIONS.c.code, OBSERVATIONS.c.effective_at, OBSERVATIONS.c.device_id)
+)
+
+
+def _observations_of(
+    scope: PersonScope, codes: Collection[str], start: datetime, end: datetime
+) -> Iterator[StoredObservation]:
+    """The person's observations of any of `codes` in [start, end), in one statement."""
+    if not codes:
+        return iter(())
+    return _stored(
+        scope.session.execute(
+            _OF_CODES,
+            {
+                "person_id": scope.person_id,
+                "codes": list(codes),
+                "lo": epoch_and_offset(start)[0],
+                "hi": epoch_and_offset(end)[0],
+            },
+        )
+    )
 
 
 def _observations(
@@ -583,7 +649,11 @@ def _observations(
         query = query.where(obs.effective_at >= epoch_and_offset(start)[0])
     if end is not None:
         query = query.where(obs.effective_at < epoch_and_offset(end)[0])
-    for row in scope.session.execute(query):
+    return _stored(scope.session.execute(query))
+
+
+def _stored(rows: Iterable[Any]) -> Iterator[StoredObservation]:
+    for row in rows:
         yield StoredObservation(
             code=row.code,
             value=row.value,
