@@ -228,6 +228,8 @@ def test_oversized_and_malformed_requests(
         "invalid_input",
     )
     _problem(client.post(URL, json={"text": ""}, headers=headers), 422, "invalid_input")
+    malformed = {**headers, "Content-Type": "application/json"}
+    _problem(client.post(URL, content=b'{"text": ', headers=malformed), 400, "bad_request")
     _problem(
         client.post(URL, json={"text": REPORT, "sex": "X"}, headers=headers), 422, "invalid_input"
     )

@@ -28,7 +28,7 @@ from aegle.api.deps import (
 from aegle.api.problems import PROBLEM_JSON, problem_body
 from aegle.api.schemas import Strict
 from aegle.bootstrap import Platform
-from aegle.core.errors import AegleError, InvalidInput, UnsupportedMediaType
+from aegle.core.errors import AegleError, BadRequest, InvalidInput, UnsupportedMediaType
 from aegle.core.i18n import N_
 from aegle.core.types import LocaleCode
 from aegle.labs.errors import FileTooLarge, LabInputMixin
@@ -233,6 +233,8 @@ async def _upload_body(request: Request, max_bytes: int) -> tuple[bytes, str, Up
             }
             for item in exc.errors()
         ]
+        if any(error["type"] == "json_invalid" for error in errors):
+            raise BadRequest(errors=errors) from exc
         raise InvalidInput(errors=errors) from exc
     raise UnsupportedMediaType()
 
