@@ -140,7 +140,13 @@ class Platform:
     def _services(self, session: Session, audit: AuditLog) -> Services:
         gate = AccessGate(session, self.clock, audit)
         consents = Consents(self.clock)
-        health_data = HealthData(gate, consents, self.clock, timezone=self.settings.app.timezone)
+        health_data = HealthData(
+            gate,
+            consents,
+            self.clock,
+            timezone=self.settings.app.timezone,
+            bp_scheme=self.settings.vitals.bp_scheme,
+        )
         interviews = Interviews(
             gate, self.clock, self.new_interview_session, self.interview_sessions
         )

@@ -111,6 +111,14 @@ class ServerSettings(Section):
     )
 
 
+class VitalsSettings(Section):
+    bp_scheme: Literal["cn2024", "acc_aha2017"] = Field(
+        "cn2024",
+        description="Blood-pressure classification: the Chinese 2024 hypertension guideline "
+        "(`cn2024`) or ACC/AHA 2017 (`acc_aha2017`).",
+    )
+
+
 class LlmSettings(Section):
     provider: Literal["none", "openai"] = Field(
         "none", description="`none` runs fully offline; `openai` uses any compatible server."
@@ -196,6 +204,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Accounts and sessions.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API limits.")
     server: ServerSettings = Field(default_factory=ServerSettings, description="HTTP server.")
+    vitals: VitalsSettings = Field(
+        default_factory=VitalsSettings, description="Device data: metrics and their targets."
+    )
     llm: LlmSettings = Field(default_factory=LlmSettings, description="Optional language model.")
 
     @classmethod

@@ -83,3 +83,31 @@ def test_a_snapshot_reads_only_the_kinds_asked_for(platform: Platform) -> None:
     assert not blood_pressure.sleep
     assert sleep.sleep == everything.sleep
     assert not sleep.bp
+
+
+def test_the_blood_pressure_scheme_follows_the_setting(platform: Platform) -> None:
+    settings = platform.settings
+    acc = Platform(
+        settings.model_copy(
+            update={"vitals": settings.vitals.model_copy(update={"bp_scheme": "acc_aha2017"})}
+        ),
+        clock=platform.clock,
+    )
+    actor = _person(platform, "hal")
+    assert actor.user_id
+    at = platform.clock.now() - timedelta(days=1)
+    records = [
+        _obs("8480-6", 128.0, "mm[Hg]", at, "cuff"),
+        _obs("8462-4", 84.0, "mm[Hg]", at, "cuff"),
+    ]
+    _import(platform, actor, ParsedFile(observations=records))
+    answers = {}
+    for name, which in (("cn", platform), ("acc", acc)):
+        with which.unit_of_work() as s:
+            answers[name] = s.health_data.answer(actor, actor.user_id, "my blood pressure", "en")
+    acc.close()
+    cited = {
+        name: {c.title for card in a.cards for c in card.citations} for name, a in answers.items()
+    }
+    assert any("ACC/AHA" in title for title in cited["acc"]), cited
+    assert not any("ACC/AHA" in title for title in cited["cn"]), cited

@@ -214,7 +214,8 @@ def chart(
             user = services.accounts.require_username(person)
             actor = Actor(user_id=user.id, role=Role(user.role), origin=CONSOLE)
             snapshot = services.health_data.snapshot(actor, user.id, days=days)
-        drawn = render(name, snapshot, normalize_locale(locale), fmt, unit=unit)
+            scheme = services.health_data.bp_scheme
+        drawn = render(name, snapshot, normalize_locale(locale), fmt, unit=unit, bp_scheme=scheme)
     except AegleError as error:
         fail(error)
     finally:

@@ -64,9 +64,6 @@ from aegle.vitals.cgm.series import GlucoseSeries
 from aegle.vitals.snapshot import Snapshot, daily_means, sleep_sessions
 
 RESOURCE = "health_data"
-BP_SCHEME = (
-    "cn2024"  # blood-pressure classification; ACC/AHA 2017 is "acc_aha2017" (no setting yet)
-)
 WEIGHT = "29463-7"
 HEIGHT = "8302-2"
 SLEEP_DURATION = "93832-4"
@@ -142,12 +139,19 @@ def _iso(epoch: int | None) -> str | None:
 
 class HealthData:
     def __init__(
-        self, gate: AccessGate, consents: Consents, clock: Clock, *, timezone: str = "UTC"
+        self,
+        gate: AccessGate,
+        consents: Consents,
+        clock: Clock,
+        *,
+        timezone: str = "UTC",
+        bp_scheme: str = "cn2024",
     ) -> None:
         self._gate = gate
         self._consents = consents
         self._clock = clock
         self.timezone = timezone
+        self.bp_scheme = bp_scheme  # settings.vitals.bp_scheme
         self.alerts = HealthAlerts(gate, clock, timezone)
 
     # -- imports ---------------------------------------------------------------------------
@@ -541,7 +545,7 @@ class HealthData:
         snapshot = self.snapshot(
             actor, person_id, days=days or window_days(text), kinds=topics(text) or None
         )
-        return health_reply(text, snapshot, locale, default_texts(), bp_scheme=BP_SCHEME)
+        return health_reply(text, snapshot, locale, default_texts(), bp_scheme=self.bp_scheme)
 
     def imports(self, actor: Actor, person_id: str) -> list[HealthImport]:
         scope = self._gate.open(actor, person_id, "read", resource_type=RESOURCE)

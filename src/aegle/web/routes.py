@@ -316,7 +316,8 @@ class WebPages:
         locale = self.render.locale(request)
         with self.signed_in(request) as (services, actor, auth):
             snapshot = services.health_data.snapshot(actor, auth.user.id, days=days)
-        drawn = render(name, snapshot, locale, fmt)
+            scheme = services.health_data.bp_scheme
+        drawn = render(name, snapshot, locale, fmt, bp_scheme=scheme)
         return Response(
             drawn.content,
             media_type=drawn.media_type,

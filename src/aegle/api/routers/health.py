@@ -11,7 +11,6 @@ from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
 from aegle.api.schemas import Strict
 from aegle.core.types import LocaleCode
 from aegle.services.health_alerts import InboxAlert
-from aegle.services.health_data import BP_SCHEME
 
 router = APIRouter(tags=["health data"])
 
@@ -114,7 +113,8 @@ def chart(
 
     with authenticated(platform, token, request) as (services, actor, auth):
         snapshot = services.health_data.snapshot(actor, auth.user.id, days=days)
-    drawn = render(name, snapshot, locale, format, unit=unit, bp_scheme=BP_SCHEME)
+        scheme = services.health_data.bp_scheme
+    drawn = render(name, snapshot, locale, format, unit=unit, bp_scheme=scheme)
     return Response(
         drawn.content,
         media_type=drawn.media_type,
