@@ -8,16 +8,22 @@ in the person's lab history and shows the same explanation as a results table.
 
 from __future__ import annotations
 
-from aegle.assistant.model import Card, Classification, Reply, TurnContext
+from aegle.assistant.model import Action, Card, Classification, Reply, TurnContext
 from aegle.assistant.skills import disclaimer_card
 from aegle.assistant.texts import AssistantTexts, default_texts
-from aegle.core.types import LocaleCode, TriageLevel
+from aegle.core.types import LocaleCode, LocalizedText, TriageLevel
 from aegle.labs.interpret import Explanation, explain
 from aegle.labs.parse import ReportParser
 from aegle.labs.render import assessment_line
 
 # Fewer results than this in a message is a question about a report, not a report.
 MIN_RESULTS = 2
+# Where a photo or PDF can be uploaded (and kept in the lab history with trends).
+UPLOAD_PAGE = "/labs"
+UPLOAD_LABEL = LocalizedText(
+    zh="上传化验单照片或 PDF，并查看历次结果的变化",
+    en="Upload a photo or PDF of a report, and see your results over time",
+)
 
 
 class ReportSkill:
@@ -30,7 +36,11 @@ class ReportSkill:
     def respond(self, turn: TurnContext, classification: Classification) -> Reply:
         report = self.parser.parse(turn.text)
         if len(report.items) < MIN_RESULTS:
-            return Reply(text=self.texts.get("report_paste_hint", turn.locale), intent="report")
+            return Reply(
+                text=self.texts.get("report_paste_hint", turn.locale),
+                intent="report",
+                actions=(upload_action(turn.locale),),
+            )
         return self.explanation_reply(explain(report), turn.locale)
 
     def explanation_reply(self, explanation: Explanation, locale: LocaleCode) -> Reply:
@@ -112,3 +122,7 @@ class ReportSkill:
         )
         cards.append(disclaimer_card(texts, locale))
         return Reply(text=summary, cards=tuple(cards), intent="report")
+
+
+def upload_action(locale: LocaleCode) -> Action:
+    return Action(kind="link", label=UPLOAD_LABEL.get(locale), value=UPLOAD_PAGE)
