@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from aegle.bootstrap import Platform
+from aegle.core.types import Role
 from aegle.store.labs import LabReportRecord, LabResultRecord
 from tests.api.conftest import Login
 from tests.labs.pdfmaker import make_pdf
@@ -234,3 +235,23 @@ def test_oversized_and_malformed_requests(
         client.post(URL, json={"text": REPORT, "sex": "X"}, headers=headers), 422, "invalid_input"
     )
     assert _stored(platform) == (0, 0)
+
+
+def test_a_doctor_reads_a_patients_reports_only_with_a_grant(
+    client: TestClient, login: Login
+) -> None:
+    patient = login("patient.lab")
+    doctor = login("dr.lab", Role.DOCTOR)
+    report_id = client.post(URL, json={"text": REPORT}, headers=patient).json()["id"]
+    patient_id = client.get("/api/v1/me", headers=patient).json()["id"]
+    listing = f"/api/v1/patients/{patient_id}/labs/reports"
+    _problem(client.get(listing, headers=doctor), 404, "not_found")
+    _problem(client.get(f"{listing}/{report_id}", headers=doctor), 404, "not_found")
+    granted = client.post(
+        "/api/v1/care-grants", json={"doctor_username": "dr.lab", "kind": "care"}, headers=patient
+    )
+    assert granted.status_code == 201, granted.text
+    assert [r["id"] for r in client.get(listing, headers=doctor).json()] == [report_id]
+    one = client.get(f"{listing}/{report_id}?lang=en", headers=doctor)
+    assert one.status_code == 200
+    assert "results read" in one.json()["interpretation"]["summary"]

@@ -382,3 +382,28 @@ def test_trend(
     with authenticated(platform, token, request) as (services, actor, auth):
         found = services.labs.test_history(actor, auth.user.id, test_key)
     return history_public(found, locale)
+
+
+@router.get("/patients/{person_id}/labs/reports", tags=["doctor"])
+def patient_reports(
+    person_id: IdPath, request: Request, platform: PlatformDep, token: TokenDep
+) -> list[ReportSummaryPublic]:
+    """A doctor's view of a patient's lab reports; 404 without an active care grant."""
+    with authenticated(platform, token, request) as (services, actor, _):
+        found = services.labs.reports(actor, person_id)
+    return [ReportSummaryPublic.model_validate(summary_public(s)) for s in found]
+
+
+@router.get("/patients/{person_id}/labs/reports/{report_id}", tags=["doctor"])
+def patient_report(
+    person_id: IdPath,
+    report_id: IdPath,
+    request: Request,
+    platform: PlatformDep,
+    token: TokenDep,
+    locale: LocaleDep,
+) -> ReportPublic:
+    """One of a patient's reports with its interpretation; 404 without an active care grant."""
+    with authenticated(platform, token, request) as (services, actor, _):
+        stored = services.labs.get(actor, person_id, report_id)
+    return ReportPublic.model_validate(report_public(stored, locale))
