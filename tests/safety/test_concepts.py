@@ -65,7 +65,7 @@ def test_two_warning_signs_fire_one_alone_does_not() -> None:
 
 def test_bereavement_and_wanting_to_join_the_dead_person() -> None:
     assert "crisis.concept.reunion_with_the_dead" in _rules("老伴走了以后，我就只想去陪她")
-    assert not SCREEN.screen("我想去找奶奶玩", "zh-CN").triggered
+    assert "crisis.concept.reunion_with_the_dead" not in _rules("我想去找奶奶玩")
 
 
 def test_lingering_at_a_height_is_crisis_in_one_sentence() -> None:
@@ -78,7 +78,7 @@ def test_lingering_at_a_height_is_crisis_in_one_sentence() -> None:
 def test_three_different_concepts_fire_even_unpaired_two_do_not() -> None:
     # A wish, a river bank and an apology: no rule pairs them, three classes together fire.
     assert "crisis.concept.many_signals" in _rules("好想去江边走走，对不起大家")
-    assert not SCREEN.screen("好想去江边走走", "zh-CN").triggered
+    assert "crisis.concept.many_signals" not in _rules("好想去江边走走")
 
 
 def test_hoarding_needs_a_hazardous_drug_or_a_large_amount() -> None:
@@ -112,8 +112,10 @@ def test_bulk_ingestion_with_distress_is_self_poisoning_without_distress_an_over
     ],
 )
 def test_look_alikes_of_concepts_do_not_fire(text: str) -> None:
+    # The concept rules only; the n-gram stage is tested in test_ngram.py.
     locale = "en" if text.isascii() else "zh-CN"
-    assert not SCREEN.screen(text, locale).triggered, SCREEN.screen(text, locale).rule_ids
+    fired = SCREEN.screen(text, locale).rule_ids
+    assert not [r for r in fired if r != "crisis.similar_language"], fired
 
 
 def test_a_negation_covers_a_closed_comma_list_only() -> None:

@@ -106,7 +106,12 @@ class Rule(Frozen):
     id: str = Field(pattern=_ID)
     category: Category
     level: TriageLevel
-    groups: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    groups: tuple[tuple[str, ...], ...] = ()
+    model: Literal["crisis_ngrams"] | None = Field(
+        default=None,
+        description="Fire from a statistical model instead of term groups (ngram.py); such a "
+        "rule is tried only when no other rule fired, so it can only add alarms",
+    )
     min_groups: int | None = Field(default=None, ge=1)
     scope: Literal["message", "sentence"] = Field(
         default="message",
@@ -129,6 +134,12 @@ class Rule(Frozen):
 
     @model_validator(mode="after")
     def _groups(self) -> Rule:
+        if self.model is not None:
+            if self.groups or self.category != "crisis":
+                raise ValueError(f"rule {self.id}: a model rule is a crisis rule without groups")
+            return self
+        if not self.groups:
+            raise ValueError(f"rule {self.id} needs groups of terms or a model")
         if any(not group for group in self.groups):
             raise ValueError(f"rule {self.id} has an empty group")
         if self.min_groups is not None and self.min_groups > len(self.groups):

@@ -25,6 +25,7 @@ from aegle.safety.knowledge import (
     compile_pattern,
     load_files,
 )
+from aegle.safety.ngram import NgramModel
 from aegle.safety.normalize import normalize
 
 _LATIN = re.compile(r"[a-z0-9']+")
@@ -204,6 +205,28 @@ class RuleSafetyScreen:
         self._hypothetical_voids = frozenset(
             t.id for t in knowledge.terms if t.id not in crisis_terms
         )
+        self._model_rules = tuple(r for r in knowledge.rules if r.model is not None)
+        self._ngram = NgramModel.load() if self._model_rules else None
+        # What the lexicon has already judged: terms that fire a crisis rule on their own (their
+        # raw matches) and the exceptions of every crisis term (declared look-alikes). If one of
+        # them matches a message on which no rule fired, a negation or an exception voided it,
+        # and the statistical stage must not overrule that ("no thoughts of harming myself").
+        alone = {
+            t
+            for r in knowledge.rules
+            if r.category == "crisis" and len(r.groups) == 1 and r.required == 1
+            for t in r.groups[0]
+        }
+        self._judged = tuple(
+            pattern
+            for compiled in self._terms
+            if compiled.term.id in crisis_terms
+            for pattern in (
+                (*(p for _, p in compiled.patterns), *compiled.exceptions)
+                if compiled.term.id in alone
+                else compiled.exceptions
+            )
+        )
 
     @classmethod
     def load_default(cls, *, prefilter: bool = True) -> RuleSafetyScreen:
@@ -308,6 +331,15 @@ class RuleSafetyScreen:
                 ]
             if len(evidence) >= rule.required:
                 fired.append((rule, evidence))
+        if (
+            not fired
+            and self._ngram is not None
+            and self._ngram.is_crisis(normal)
+            and not any(pattern.search(normal) for pattern in self._judged)
+        ):
+            # Second stage: only adds an alarm where no rule fired (see ngram.py).
+            hit = TermHit("crisis_ngrams", 0, len(normal), normal[:80])
+            fired.extend((rule, [hit]) for rule in self._model_rules)
         return fired
 
     # -- the port ------------------------------------------------------------------------------
