@@ -7,6 +7,7 @@ Vectors are cached on disk keyed by a hash of each passage's text, so a corpus i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -14,10 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 Vector = npt.NDArray[np.float32]
-# Sign-bit prefilter for large corpora (see DenseIndex.top_vector); bench/evidence_speed.py
-# measures its recall against the exact ranking.
-PREFILTER_FROM = 20_000
-PREFILTER_CANDIDATES = 4_000
+# Large corpora are ranked by a 4-bit scan, then the best RESCORE exactly (see top_vector).
+SCAN_FROM = 20_000
+RESCORE = 500
 
 
 class Embedder(Protocol):
@@ -103,20 +103,19 @@ class DenseIndex:
             if keys
             else np.zeros((0, dim), dtype=np.float32)
         )
-        self.signs: npt.NDArray[np.uint64] | None = None
-        self.center: Vector = np.zeros(dim, dtype=np.float32)
         self.set_matrix(self.matrix)
 
     def set_matrix(self, matrix: Vector) -> None:
-        """Install passage vectors (and, for large corpora, their sign bits)."""
+        """Install passage vectors (and, for large corpora, their 4-bit scan)."""
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        self.signs = None
-        if len(self.matrix) >= PREFILTER_FROM and self.matrix.shape[1] % 64 == 0:
-            # e5 vectors share a large common direction; signs around the corpus mean carry
-            # the differences (candidate recall 0.6 -> 0.95 in bench/evidence_speed.py).
-            self.center = self.matrix.mean(axis=0)
-            bits = np.packbits(self.matrix > self.center, axis=1).view(np.uint64)
-            self.signs = np.ascontiguousarray(bits.T)  # one row per 64-bit word: fast scans
+        self.scan: Callable[[Vector], Vector] | None = None
+        if len(self.matrix) >= SCAN_FROM:
+            try:
+                from aegle.evidence.e5onnx import PassageScan
+
+                self.scan = PassageScan(self.matrix)
+            except ImportError:  # onnxruntime missing: the exact product still works
+                self.scan = None
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         if not len(self.matrix):
@@ -124,17 +123,15 @@ class DenseIndex:
         return self.top_vector(self.embedder.embed_query(query), k)
 
     def top_vector(self, vector: Vector, k: int) -> list[tuple[int, float]]:
-        """Exact cosine ranking up to PREFILTER_FROM passages. Above, the float product over
-        every passage is memory-bound (77 MB at 50,000 x 384), so the PREFILTER_CANDIDATES
-        passages whose sign bits are nearest in Hamming distance are rescored exactly."""
+        """Exact cosine ranking up to SCAN_FROM passages. Above, a 4-bit scan (an eighth of the
+        bytes, read in order) ranks every passage approximately and the best RESCORE of them
+        are rescored exactly; bench/evidence_speed.py reports the recall against the exact
+        product."""
         rows: npt.NDArray[np.int64] | None = None
-        if self.signs is not None and len(self.matrix) > PREFILTER_CANDIDATES:
-            query_bits = np.packbits(vector > self.center).view(np.uint64)
-            distance = np.zeros(self.signs.shape[1], dtype=np.uint16)
-            for word, bit in zip(self.signs, query_bits, strict=True):
-                distance += np.bitwise_count(word ^ bit)
-            rows = np.sort(np.argpartition(distance, PREFILTER_CANDIDATES)[:PREFILTER_CANDIDATES])
-            sims = self.matrix[rows] @ vector  # rows in order: the gather streams memory
+        if self.scan is not None and len(self.matrix) > RESCORE:
+            approx = self.scan(vector)
+            rows = np.sort(np.argpartition(-approx, RESCORE)[:RESCORE])
+            sims = self.matrix[rows] @ vector
         else:
             sims = self.matrix @ vector
         k = min(k, len(sims))

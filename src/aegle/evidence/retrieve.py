@@ -4,7 +4,7 @@ reciprocal rank fusion."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aegle.core.types import LocaleCode
@@ -42,6 +42,8 @@ class Query:
     terms: list[str]
     expanded: list[str]
     key_terms: list[tuple[str, ...]]
+    key_tokens: list[set[str]] = field(default_factory=list)
+    """The index terms of each glossary entry's names (tokenised once per question)."""
 
 
 class Retriever:
@@ -75,18 +77,25 @@ class Retriever:
             tuple(s.lower() for s in self.glossary.terms[i].zh + self.glossary.terms[i].en)
             for i in matched
         ]
-        return Query(text=text, terms=terms, expanded=terms + expansion, key_terms=keys)
+        return Query(
+            text=text,
+            terms=terms,
+            expanded=terms + expansion,
+            key_terms=keys,
+            key_tokens=[set(tokenize(" ".join(forms))) for forms in keys],
+        )
 
     def coverage(self, query: Query, index: int, *, known_only: bool = False) -> float:
         """IDF-weighted share of the question's own terms found in a passage (or, for glossary
         terms, any of their translations): low coverage means the passage is off topic."""
         passage_terms = self.token_sets[index]
-        lowered = _index_text(self.passages[index]).lower()
         total = found = 0.0
         bridged: set[str] = set()
-        for forms in query.key_terms:
-            if any(f in lowered for f in forms):
-                bridged.update(tokenize(" ".join(forms)))
+        if query.key_terms:
+            lowered = _index_text(self.passages[index]).lower()
+            for forms, tokens in zip(query.key_terms, query.key_tokens, strict=True):
+                if any(f in lowered for f in forms):
+                    bridged.update(tokens)
         for term in dict.fromkeys(query.terms):
             if known_only and term not in self.bm25.idf:
                 continue  # for long questions: places, names and dates are not the topic
@@ -148,6 +157,7 @@ class Retriever:
                 dense_rank[i] = rank
                 fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
         hits = []
+        titles: dict[str, float] = {}
         long_question = len(set(query.terms)) >= LONG_QUESTION_TERMS
         for i, score in fused.items():
             cov = self.coverage(query, i)
@@ -155,7 +165,10 @@ class Retriever:
             bonus = 0.002 if lang is not None and self.passages[i].lang == lang else 0.0
             # A page whose title names the question's topic beats a page that mentions it in
             # passing ("how is high blood pressure treated" -> the hypertension page).
-            about = 1.0 + (TITLE_BOOST - 1.0) * self.title_match(query, i)
+            doc_id = self.passages[i].doc_id
+            if doc_id not in titles:  # one title per document: match it once per question
+                titles[doc_id] = self.title_match(query, i)
+            about = 1.0 + (TITLE_BOOST - 1.0) * titles[doc_id]
             hits.append(
                 Hit(
                     passage=self.passages[i],
