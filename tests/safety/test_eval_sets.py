@@ -1,7 +1,7 @@
 """The labelled evaluation sets in tests/safety/data as regression tests.
 
 heldout.jsonl was written before the rule changes of the 2026-11 round and then used to develop
-them; fresh.jsonl to fresh9.jsonl were each written after a round of changes
+them; fresh.jsonl to fresh10.jsonl were each written after a round of changes
 without running the engine. Their first-run numbers are in docs/safety.md. The thresholds below
 are what the engine meets now (not 100% where it does not), so a change that loses recall fails.
 """
@@ -31,6 +31,7 @@ THRESHOLDS = [
     ("fresh7.jsonl", 0.97, 0.97, 0.03),
     ("fresh8.jsonl", 0.97, 0.95, 0.03),
     ("fresh9.jsonl", 0.97, 0.96, 0.03),
+    ("fresh10.jsonl", 0.97, 0.96, 0.04),
 ]
 
 
@@ -51,6 +52,7 @@ def test_sets_are_well_formed_and_balanced() -> None:
         "fresh7.jsonl": 100,
         "fresh8.jsonl": 100,
         "fresh9.jsonl": 90,
+        "fresh10.jsonl": 80,
     }
     seen: set[str] = set()
     for name, minimum in sizes.items():

@@ -58,6 +58,15 @@ def test_a_space_before_a_trailing_optional_group_is_a_load_error(tmp_path: Path
         load_files(tmp_path.glob("*.yaml"))
 
 
+def test_a_duplicate_key_is_a_load_error(tmp_path: Path) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    twice = "terms:\n  - id: t\n    note: n\n    zh: [x]\n    en: [a]\n    en: [b]\n"
+    (tmp_path / "zz.yaml").write_text("description: d\n" + twice, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="duplicate key"):
+        load_files(tmp_path.glob("*.yaml"))
+
+
 def test_invalid_regex_and_dangling_term_are_load_errors(tmp_path: Path) -> None:
     for path in KNOWLEDGE_DIR.glob("*.yaml"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -283,12 +283,35 @@ class SafetyKnowledge(Frozen):
         return {r.id: r for r in self.responses}
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last one,
+    which would silently drop a list of patterns)."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+    return mapping
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _mapping_without_duplicates,
+)
+
+
 def load_files(paths: Iterable[Path]) -> SafetyKnowledge:
     """Load and merge knowledge files; any problem is a ConfigurationError naming the file."""
     files: list[KnowledgeFile] = []
     for path in sorted(paths):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
             files.append(KnowledgeFile.model_validate(raw))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ConfigurationError(f"invalid safety knowledge file {path.name}: {exc}") from exc
