@@ -54,6 +54,12 @@ def test_scores_are_deterministic_and_length_normalised() -> None:
     assert MODEL.score(long_benign) < MODEL.threshold
 
 
+@pytest.mark.parametrize("text", ["谢谢", "再见", "结束", "不确定", "bye", "thanks", "是的"])
+def test_small_talk_and_one_tap_answers_never_reach_the_model(text: str) -> None:
+    assert not MODEL.is_crisis(normalize(text))
+    assert not SCREEN.screen(text, "zh-CN").triggered
+
+
 def test_a_broken_model_file_is_a_configuration_error(tmp_path: Path) -> None:
     bad = tmp_path / "m.json"
     bad.write_text('{"weights": {}}', encoding="utf-8")

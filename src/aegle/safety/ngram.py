@@ -16,6 +16,8 @@ the features of the message are looked up, so the cost is linear in its length.
 
 The threshold was chosen without looking at any test set: leave-one-set-out cross-validation
 over the training sets, smallest threshold whose benign false-positive rate stays under 1%.
+Messages with fewer than `min_features` features (about five Chinese characters or six English
+words: 谢谢, 再见, a one-tap answer) carry too little evidence and are never scored as crisis.
 """
 
 from __future__ import annotations
@@ -52,27 +54,42 @@ def features(normal: str) -> set[str]:
 class NgramModel:
     """Weights per feature and the threshold above which a message reads as crisis language."""
 
-    def __init__(self, weights: dict[str, float], threshold: float, trained_on: list[str]) -> None:
+    def __init__(
+        self,
+        weights: dict[str, float],
+        threshold: float,
+        trained_on: list[str],
+        min_features: int = 12,
+    ) -> None:
         self.weights = weights
         self.threshold = threshold
         self.trained_on = trained_on
+        self.min_features = min_features
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> NgramModel:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             weights = {str(k): float(v) for k, v in raw["weights"].items()}
-            return cls(weights, float(raw["threshold"]), [str(s) for s in raw["trained_on"]])
+            return cls(
+                weights,
+                float(raw["threshold"]),
+                [str(s) for s in raw["trained_on"]],
+                int(raw["min_features"]),
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(f"invalid crisis n-gram model {path.name}: {exc}") from exc
 
     def score(self, normal: str) -> float:
+        return self._score(features(normal))
+
+    def _score(self, found: set[str]) -> float:
         weights = self.weights
-        found = features(normal)
         return sum(weights.get(feature, 0.0) for feature in found) / math.sqrt(max(1, len(found)))
 
     def is_crisis(self, normal: str) -> bool:
-        return self.score(normal) > self.threshold
+        found = features(normal)
+        return len(found) >= self.min_features and self._score(found) > self.threshold
 
 
 def train(examples: Iterable[tuple[str, bool]]) -> dict[str, float]:
@@ -111,8 +128,13 @@ def main(argv: list[str]) -> int:
         if line.strip()
     ]
     weights = train((row["text"], row["label"] == "crisis") for row in rows)
-    threshold = json.loads(out.read_text(encoding="utf-8"))["threshold"] if out.exists() else 3.5
-    model = {"trained_on": sorted(p.name for p in sets), "threshold": threshold, "weights": weights}
+    old = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    model = {
+        "trained_on": sorted(p.name for p in sets),
+        "threshold": old.get("threshold", 3.5),
+        "min_features": old.get("min_features", 12),
+        "weights": weights,
+    }
     out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{len(weights)} features from {len(rows)} messages -> {out}")
     return 0
