@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aegle.core.literals import LiteralIndex
+from aegle.core.literals import LiteralIndex, trie_pattern
 
 # A small alphabet makes overlaps, prefixes and repeats common.
 ALPHABET = st.sampled_from("头疼痛发烧ab.|*( ")
@@ -24,3 +26,13 @@ def test_keys_share_strings_and_empty_strings_are_ignored() -> None:
     assert index.keys("头疼") == {"pain", "head"}
     assert index.keys("") == set()
     assert LiteralIndex[str]({}).keys("anything") == set()
+
+
+@given(
+    st.lists(st.text(st.sampled_from("abc(.*)"), min_size=1, max_size=5), min_size=1, max_size=10)
+)
+def test_trie_pattern_matches_exactly_its_strings(words: list[str]) -> None:
+    pattern = re.compile(trie_pattern(sorted(set(words))))
+    for word in words:
+        assert pattern.fullmatch(word)
+    assert not pattern.fullmatch("zz")

@@ -7,14 +7,9 @@ combination of concepts it encodes, whatever the surrounding words, and not on o
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from aegle.safety import load_default
-from aegle.safety.screen import _LiteralIndex, _trie_pattern
 
 SCREEN = load_default()
 
@@ -124,24 +119,3 @@ def test_a_negation_covers_a_closed_comma_list_only() -> None:
     # Not a closed list: the red flags after the comma are affirmed.
     assert SCREEN.screen("No fever, crushing chest pain and sweating", "en").triggered
     assert SCREEN.screen("No, chest pain and sweating for an hour", "en").triggered
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.text(alphabet="ab死想xy", min_size=1, max_size=4), min_size=1, max_size=12),
-    st.text(alphabet="ab死想xy ", max_size=40),
-)
-def test_literal_index_finds_exactly_the_strings_present(words: list[str], text: str) -> None:
-    sets = [frozenset(words[i::3]) or None for i in range(3)]
-    index = _LiteralIndex(sets)
-    expected = {i for i, s in enumerate(sets) if s and any(w in text for w in s)}
-    assert index.candidates(text) == expected
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet="abc(.*)", min_size=1, max_size=5), min_size=1, max_size=10))
-def test_trie_pattern_matches_only_its_strings(words: list[str]) -> None:
-    pattern = re.compile(_trie_pattern(sorted(set(words))))
-    for word in words:
-        assert pattern.fullmatch(word)
-    assert not pattern.fullmatch("zz")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aegle.core.literals import LiteralIndex
 from aegle.core.ports import SafetyAssessment, SafetyCategory
 from aegle.core.types import Citation, LocaleCode, TriageLevel
 from aegle.safety.knowledge import (
@@ -183,12 +184,14 @@ class RuleSafetyScreen:
             for term in knowledge.terms
         )
         # Every pattern of every term, numbered; each has the strings one of which any of its
-        # matches contains (None: unknown). One scan for all those strings (_LiteralIndex)
+        # matches contains (None: unknown). One scan for all those strings (LiteralIndex)
         # tells which patterns can match a message, so only those are run.
         self._pattern_term = tuple(i for i, t in enumerate(self._terms) for _ in t.patterns)
         self._pattern_slot = tuple(k for t in self._terms for k in range(len(t.patterns)))
         literal_sets = [required_literals(p) for t in self._terms for _, p in t.patterns]
-        self._literal_index = _LiteralIndex(literal_sets)
+        self._literal_index = LiteralIndex(
+            {i: literals for i, literals in enumerate(literal_sets) if literals}
+        )
         self._always = frozenset(
             i for i, literals in enumerate(literal_sets) if literals is None or not prefilter
         )
@@ -289,7 +292,7 @@ class RuleSafetyScreen:
         """Patterns that may match, by term: those whose required strings occur in `text`, and
         those without any."""
         by_term: dict[int, list[int]] = {}
-        for pattern_index in sorted(self._literal_index.candidates(text) | self._always):
+        for pattern_index in sorted(self._literal_index.keys(text) | self._always):
             by_term.setdefault(self._pattern_term[pattern_index], []).append(pattern_index)
         return by_term
 
@@ -420,57 +423,6 @@ def _sentence_evidence(
     best = max(sorted(per_sentence), key=lambda s: len(per_sentence[s]))
     chosen = per_sentence[best]
     return [chosen[g] for g in sorted(chosen)]
-
-
-class _LiteralIndex:
-    """Which terms can match a text, from one regex scan for all their required strings.
-
-    The strings are compiled into one trie-shaped alternation inside a lookahead, so the scan
-    reports, at every position, the longest string starting there; every shorter string that
-    starts there is a prefix of it and is added from a precomputed table. The result is exactly
-    the set of strings present in the text (a substring test per string, at C speed).
-    """
-
-    def __init__(self, literal_sets: Sequence[frozenset[str] | None]) -> None:
-        strings = sorted({s for literals in literal_sets if literals for s in literals})
-        self._terms_by_string: dict[str, list[int]] = {s: [] for s in strings}
-        for index, literals in enumerate(literal_sets):
-            for string in literals or ():
-                self._terms_by_string[string].append(index)
-        known = set(strings)
-        self._prefixes = {
-            s: tuple(s[:k] for k in range(1, len(s) + 1) if s[:k] in known) for s in strings
-        }
-        self._scan = re.compile(f"(?=({_trie_pattern(strings)}))") if strings else None
-
-    def candidates(self, text: str) -> set[int]:
-        if self._scan is None:
-            return set()
-        present: set[str] = set()
-        for match in self._scan.finditer(text):
-            present.update(self._prefixes[match.group(1)])
-        return {index for string in present for index in self._terms_by_string[string]}
-
-
-def _trie_pattern(strings: Sequence[str]) -> str:
-    """A regex matching exactly `strings`, factored by common prefixes, longest first."""
-    trie: dict[str, Any] = {}
-    for string in strings:
-        node = trie
-        for char in string:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        if len(branches) == 1 and "" not in node:
-            return branches[0]
-        body = "(?:" + "|".join(branches) + ")"
-        return body + "?" if "" in node else body
-
-    return emit(trie)
 
 
 def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
