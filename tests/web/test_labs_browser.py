@@ -58,6 +58,8 @@ def test_upload_a_report_in_the_chat(live_url: str, tmp_path: Path) -> None:
 
         report = page.locator("#thread .lab-report")
         expect(report).to_have_count(1)
+        expect(page.get_by_label("化验单", exact=True)).to_have_value("")  # ready for the next
+        expect(report.locator("h2")).to_be_in_viewport()
         rows = report.locator("tbody tr")
         expect(rows).to_have_count(4)
         expect(report.locator("tr.lab-row-abnormal")).to_have_count(1)
