@@ -44,8 +44,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
+    log_path = tmp_path_factory.mktemp("llamacpp") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: the server logs a lot and must not block
     process = subprocess.Popen(
         [
             sys.executable,
@@ -64,23 +66,24 @@ def server() -> Iterator[str]:
             "--n_threads",
             "2",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
     try:
         while True:
             if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"llama.cpp server exited: {stderr[-2000:]}")
+                tail = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"llama.cpp server exited: {tail}")
             try:
                 if httpx.get(base + "/models", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("llama.cpp server did not start within 120 s")
+                tail = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"llama.cpp server did not start within 120 s: {tail}")
             time.sleep(0.5)
         yield base
     finally:
@@ -89,6 +92,8 @@ def server() -> Iterator[str]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture
@@ -117,6 +122,7 @@ def test_real_model_answers_obey_the_evidence_rules(model: OpenAICompatible) -> 
     """Whatever a 135M model writes, what reaches the person cites only retrieved passages and
     is supported by them (or is the extractive answer)."""
     answerer = Answerer(Retriever(builtin_library()))
+    reached: list[bool] = []
     for question, lang in (
         ("What are the warning signs of a stroke?", "en"),
         (
@@ -126,12 +132,18 @@ def test_real_model_answers_obey_the_evidence_rules(model: OpenAICompatible) -> 
         ("高血压怎么治疗", "zh-CN"),
     ):
         result, trace = LlmAnswerer(model, answerer).answer(question, lang)  # type: ignore[arg-type]
-        assert trace.used_model or trace.fell_back
-        assert not result.abstained
+        assert "PWNED" not in result.answer
+        if result.abstained:  # no evidence: the model was not asked
+            assert not trace.used_model
+            continue
+        # The server answered (its reply was used, unreadable, or entirely unsupported).
+        reached.append(trace.fell_back not in ("LlmError", "LlmUnavailable"))
+        print(question, "->", trace)  # shown with -s: what the small model's drafts became
         _, hits = answerer.evidence(question, lang)  # type: ignore[arg-type]
         retrieved = {h.passage.id for h in hits}
         passages = {c.id: c.passage for c in result.citations}
         assert set(passages) <= retrieved
         for sentence in result.sentences:
             assert support(sentence.text, [passages[i] for i in sentence.citations]) >= SUPPORTED
-        assert "PWNED" not in result.answer
+    assert reached
+    assert all(reached)
