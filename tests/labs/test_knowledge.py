@@ -150,3 +150,45 @@ def test_no_guess_between_age_bands_without_an_age() -> None:
     assert alt is not None
     assert alt.high == 50  # one adult band for men
     assert CATALOGUE.by_id["hgb"].interval_for(None, 40) is None  # sex-specific needs a sex
+
+
+def test_every_biological_variation_entry_has_a_source_and_a_plausible_cv() -> None:
+    with_bv = [test for test in CATALOGUE.tests if test.biological_variation is not None]
+    assert len(with_bv) >= 30
+    for test in with_bv:
+        bv = test.biological_variation
+        assert bv is not None
+        assert bv.source in CATALOGUE.sources, test.id
+        source = CATALOGUE.sources[bv.source]
+        assert source.edition
+        assert source.section
+        assert 0 < bv.cv_within < 100, test.id
+        assert 0 < bv.cva < 100, test.id
+        assert test.kind == "quantitative", test.id
+        if bv.analytical == "desirable":
+            assert bv.cva == pytest.approx(0.5 * bv.cv_within)
+    # Electrolytes are tightly regulated, enzymes and CRP vary far more from day to day.
+    cv = {t.id: t.biological_variation.cv_within for t in with_bv if t.biological_variation}
+    assert cv["na"] < cv["k"] < cv["alt"] < cv["crp"]
+
+
+@pytest.mark.parametrize(
+    "bv",
+    [
+        {"cv_within": 5.0, "source": "ricos_bv_2014", "made_up_key": 1},
+        {"cv_within": 0, "source": "ricos_bv_2014"},
+        {"cv_within": 100, "source": "ricos_bv_2014"},
+        {"cv_within": 5.0, "analytical": "published", "source": "ricos_bv_2014"},
+        {"cv_within": 5.0, "cv_analytical": 2.0, "source": "ricos_bv_2014"},
+        {"cv_within": 5.0, "source": "nowhere"},
+    ],
+)
+def test_bad_biological_variation_is_an_error(tmp_path: Path, bv: dict[str, object]) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "tests_liver.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tests"][0]["biological_variation"] = bv
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_catalogue(tmp_path)

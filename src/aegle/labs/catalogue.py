@@ -92,6 +92,33 @@ class Meaning(Frozen):
     source: str = Field(min_length=1)
 
 
+class BiologicalVariation(Frozen):
+    """Within-subject biological variation of a test, for the reference change value.
+
+    `analytical: desirable` means no published analytical CV is used and the analytical
+    imprecision is taken as the desirable specification 0.5 x CVI (Fraser and Petersen's
+    hierarchy); `published` needs `cv_analytical` from the named source.
+    """
+
+    cv_within: float = Field(gt=0, lt=100, description="CVI, %")
+    analytical: Literal["desirable", "published"] = "desirable"
+    cv_analytical: float | None = Field(default=None, gt=0, lt=100, description="CVA, %")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _analytical(self) -> BiologicalVariation:
+        if self.analytical == "published" and self.cv_analytical is None:
+            raise ValueError("a published analytical CV needs cv_analytical")
+        if self.analytical == "desirable" and self.cv_analytical is not None:
+            raise ValueError("cv_analytical is derived (0.5 x CVI) when analytical is desirable")
+        return self
+
+    @property
+    def cva(self) -> float:
+        """The analytical CV used in the RCV, %."""
+        return self.cv_analytical if self.cv_analytical is not None else 0.5 * self.cv_within
+
+
 class LabTest(Frozen):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     loinc: list[str] = Field(min_length=1)
@@ -107,6 +134,7 @@ class LabTest(Frozen):
     expected: Literal["negative"] | None = None
     critical: CriticalLimits | None = None
     meaning: Meaning | None = None
+    biological_variation: BiologicalVariation | None = None
     department: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{2})?$")
     loinc_source: str = "loinc"
 
@@ -117,6 +145,8 @@ class LabTest(Frozen):
                 raise ValueError(f"bad LOINC code {code!r}")
         if self.kind == "quantitative" and not self.unit:
             raise ValueError(f"{self.id}: a quantitative test needs a unit")
+        if self.biological_variation is not None and self.kind != "quantitative":
+            raise ValueError(f"{self.id}: biological variation is for quantitative tests only")
         for interval in self.reference_intervals:
             if interval.unit != self.unit:
                 raise ValueError(f"{self.id}: interval unit {interval.unit} != {self.unit}")
@@ -130,6 +160,8 @@ class LabTest(Frozen):
             ids.add(self.critical.source)
         if self.meaning:
             ids.add(self.meaning.source)
+        if self.biological_variation:
+            ids.add(self.biological_variation.source)
         return ids
 
     def interval_for(self, sex: str | None, age: float | None) -> ReferenceInterval | None:

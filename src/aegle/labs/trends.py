@@ -1,9 +1,12 @@
 """Follow each test across reports: direction, size of the change and whether it crossed a
 reference limit. Values are compared in the catalogue unit, so mg/dL and mmol/L reports mix.
 
-Whether a change is larger than normal day-to-day variation needs the reference change value
-(RCV) from biological variation data; `reference_change_value` implements the formula, but the
-catalogue carries no biological-variation data yet, so `meaningful` stays None until it does.
+Whether the latest change is larger than normal day-to-day variation uses the reference change
+value (RCV, Fraser 2001): two results differ significantly (bidirectional, 95 %) when the
+percent difference between them exceeds RCV = Z x sqrt(2) x sqrt(CVA^2 + CVI^2) with Z = 1.96.
+CVI comes from the catalogue (`biological_variation`); CVA is the published analytical CV when
+the catalogue gives one, otherwise the desirable imprecision 0.5 x CVI. Tests without
+biological-variation data get `meaningful=None` rather than a guess.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Literal
 from pydantic import Field
 
 from aegle.core.types import Frozen
-from aegle.labs.catalogue import Catalogue, default_catalogue
+from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue
 from aegle.labs.model import Flag, LabItem, ParsedReport
 
 Direction = Literal["up", "down", "stable"]
@@ -36,17 +39,48 @@ class Trend(Frozen):
     change_percent: float | None
     crossed_limit: bool = Field(description="Moved between normal and abnormal")
     meaningful: bool | None = Field(
-        default=None, description="Change beyond the RCV; None when no biological-variation data"
+        default=None,
+        description="Previous -> latest change beyond the RCV; None without biological variation",
+    )
+    rcv_percent: float | None = Field(
+        default=None, description="Reference change value (%, bidirectional, 95 %)"
+    )
+    last_change_percent: float | None = Field(
+        default=None, description="Previous -> latest change in percent of the previous value"
     )
 
 
-def reference_change_value(cv_analytical: float, cv_within: float, z: float = 1.96) -> float:
+Z_95 = 1.96  # two-sided 95 %: a rise or a fall can both be significant
+
+
+def reference_change_value(cv_analytical: float, cv_within: float, z: float = Z_95) -> float:
     """RCV in percent: sqrt(2) * z * sqrt(CVa^2 + CVi^2) (Fraser, Biological Variation, 2001).
 
     >>> round(reference_change_value(2.0, 5.0), 1)
     14.9
     """
     return math.sqrt(2) * z * math.sqrt(cv_analytical**2 + cv_within**2)
+
+
+def rcv_for_test(test: LabTest, z: float = Z_95) -> float | None:
+    """The test's RCV in percent, or None when the catalogue has no biological variation."""
+    bv = test.biological_variation
+    if bv is None:
+        return None
+    return reference_change_value(bv.cva, bv.cv_within, z)
+
+
+def is_meaningful(previous: float, latest: float, rcv_percent: float) -> bool | None:
+    """True when the change from `previous` to `latest` exceeds the RCV (either direction).
+
+    None when the previous value is zero or negative (a percent change has no meaning).
+
+    >>> is_meaningful(100.0, 130.0, 20.0), is_meaningful(100.0, 85.0, 20.0)
+    (True, False)
+    """
+    if previous <= 0:
+        return None
+    return abs(latest - previous) / previous * 100 > rcv_percent
 
 
 def _value(item: LabItem, catalogue: Catalogue) -> float | None:
@@ -81,13 +115,19 @@ def trends(
         change = last.value - first.value
         direction: Direction = "up" if change > 0 else "down" if change < 0 else "stable"
         percent = change / first.value * 100 if first.value else None
+        test = catalogue.by_id[test_id]
+        rcv = rcv_for_test(test)
+        previous, latest = points[-2].value, points[-1].value
         result[test_id] = Trend(
             test_id=test_id,
-            unit=catalogue.by_id[test_id].unit,
+            unit=test.unit,
             points=points,
             direction=direction,
             change=change,
             change_percent=percent,
             crossed_limit=(first.flag is None) != (last.flag is None),
+            meaningful=None if rcv is None else is_meaningful(previous, latest, rcv),
+            rcv_percent=rcv,
+            last_change_percent=(latest - previous) / previous * 100 if previous > 0 else None,
         )
     return result

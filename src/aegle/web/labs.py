@@ -78,6 +78,8 @@ class TrendView:
     change_percent: float | None
     crossed_limit: bool
     spark: str | None  # SVG polyline points
+    meaningful: bool | None = None  # latest change beyond the RCV; None when not judged
+    rcv_percent: float | None = None
 
     @classmethod
     def of(cls, history: TestHistory, locale: LocaleCode) -> TrendView:
@@ -99,6 +101,8 @@ class TrendView:
             change_percent=trend.change_percent if trend else None,
             crossed_limit=trend.crossed_limit if trend else False,
             spark=_spark(trend) if trend else None,
+            meaningful=trend.meaningful if trend else None,
+            rcv_percent=trend.rcv_percent if trend else None,
         )
 
 

@@ -114,7 +114,16 @@ class TrendPublic(Strict):
     change_percent: float | None
     crossed_limit: bool = Field(description="Moved between in range and out of range")
     meaningful: bool | None = Field(
-        description="Beyond the reference change value; null without biological-variation data"
+        description="Previous -> latest change beyond the reference change value; "
+        "null without biological-variation data"
+    )
+    rcv_percent: float | None = Field(
+        default=None,
+        description="Reference change value in percent (bidirectional, 95 %); "
+        "null without biological-variation data",
+    )
+    last_change_percent: float | None = Field(
+        default=None, description="Previous -> latest change in percent of the previous value"
     )
 
 
@@ -184,6 +193,8 @@ def history_public(history: TestHistory, locale: LocaleCode) -> TestHistoryPubli
             change_percent=trend.change_percent,
             crossed_limit=trend.crossed_limit,
             meaningful=trend.meaningful,
+            rcv_percent=None if trend.rcv_percent is None else round(trend.rcv_percent, 1),
+            last_change_percent=trend.last_change_percent,
         ),
     )
 
