@@ -119,3 +119,18 @@ def test_is_meaningful_edges() -> None:
     assert is_meaningful(0.0, 5.0, 10.0) is None
     assert is_meaningful(100.0, 110.0, 10.0) is False  # exactly at the RCV is not beyond it
     assert is_meaningful(100.0, 110.1, 10.0) is True
+
+
+def test_no_verdict_when_the_newest_result_is_not_a_number() -> None:
+    reports = [
+        (datetime(2024, 1, 1), parse_text("C反应蛋白 2.0 mg/L 0-10")),
+        (datetime(2024, 6, 1), parse_text("C反应蛋白 40.0 mg/L 0-10")),
+        (datetime(2025, 1, 1), parse_text("C反应蛋白 <0.5 mg/L 0-10")),
+    ]
+    crp = trends(reports)["crp"]
+    assert len(crp.points) == 2  # `<0.5` is not a point
+    assert crp.rcv_percent is not None
+    assert crp.meaningful is None
+    assert crp.last_change_percent is None
+    # Without the censored newest result the same rise is judged (+1900 %, RCV 131 %).
+    assert trends(reports[:2])["crp"].meaningful is True

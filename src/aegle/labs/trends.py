@@ -99,9 +99,14 @@ def trends(
     """One trend per test seen in at least two reports, oldest point first."""
     catalogue = catalogue or default_catalogue()
     series: dict[str, list[TrendPoint]] = {}
+    # Whether the newest result of each test is a number in a known unit: a newest `<0.5`,
+    # `阴性` or unconvertible unit leaves nothing to judge against the RCV.
+    newest_numeric: dict[str, bool] = {}
     for when, report in sorted(reports, key=lambda pair: pair[0]):
         for item in report.items:
             value = _value(item, catalogue)
+            if item.test_id is not None:
+                newest_numeric[item.test_id] = value is not None
             if item.test_id is None or value is None:
                 continue
             series.setdefault(item.test_id, []).append(
@@ -118,6 +123,7 @@ def trends(
         test = catalogue.by_id[test_id]
         rcv = rcv_for_test(test)
         previous, latest = points[-2].value, points[-1].value
+        judged = newest_numeric[test_id] and previous > 0
         result[test_id] = Trend(
             test_id=test_id,
             unit=test.unit,
@@ -126,8 +132,8 @@ def trends(
             change=change,
             change_percent=percent,
             crossed_limit=(first.flag is None) != (last.flag is None),
-            meaningful=None if rcv is None else is_meaningful(previous, latest, rcv),
+            meaningful=is_meaningful(previous, latest, rcv) if judged and rcv else None,
             rcv_percent=rcv,
-            last_change_percent=(latest - previous) / previous * 100 if previous > 0 else None,
+            last_change_percent=(latest - previous) / previous * 100 if judged else None,
         )
     return result
