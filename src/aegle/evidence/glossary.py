@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import Field
 
+from aegle.core.literals import LiteralIndex
 from aegle.core.types import Frozen, Source
 
 KNOWLEDGE = Path(__file__).parent / "knowledge"
@@ -38,6 +39,12 @@ class Glossary:
             for i, t in enumerate(terms)
             for e in t.en
         ]
+        # One scan finds which names occur at all; only those are checked further (in the
+        # lists' order, so the result is the same as testing every name).
+        self._zh_present = LiteralIndex({k: [z] for k, (z, _) in enumerate(self._zh)})
+        self._en_present = LiteralIndex(
+            {k: [e.lower()] for k, e in enumerate(e for t in terms for e in t.en)}
+        )
 
     @property
     def zh_words(self) -> list[str]:
@@ -47,10 +54,12 @@ class Glossary:
         """Indexes of the terms named in `text`, in either language."""
         found: list[int] = []
         lowered = text.lower()
-        for word, i in self._zh:
-            if word in text and i not in found:
+        for k in sorted(self._zh_present.keys(text)):
+            i = self._zh[k][1]
+            if i not in found:
                 found.append(i)
-        for pattern, i in self._en:
+        for k in sorted(self._en_present.keys(lowered)):
+            pattern, i = self._en[k]
             if i not in found and pattern.search(lowered):
                 found.append(i)
         return found
