@@ -21,6 +21,12 @@ _ALIASES: dict[str, str] = {
     "ug/dl": "ug/dL",
     "μg/dl": "ug/dL",
     "ng/ml": "ng/mL",
+    "ug/ml": "ug/mL",
+    "μg/ml": "ug/mL",
+    "µg/ml": "ug/mL",
+    "ng/ml/h": "ng/mL/h",
+    "ng/ml·h": "ng/mL/h",
+    "ng/ml.h": "ng/mL/h",
     "ng/l": "ng/L",
     "ng/dl": "ng/dL",
     "pg/ml": "pg/mL",
@@ -59,10 +65,17 @@ _ALIASES: dict[str, str] = {
     "/hp": "/[HPF]",
     "/hpf": "/[HPF]",
     "个/hp": "/[HPF]",
+    "/lp": "/[LPF]",
+    "/lpf": "/[LPF]",
+    "个/lp": "/[LPF]",
     "个/ul": "/uL",
     "个/μl": "/uL",
     "g/24h": "g/(24.h)",
     "mg/24h": "mg/(24.h)",
+    "ug/24h": "ug/(24.h)",
+    "μg/24h": "ug/(24.h)",
+    "µg/24h": "ug/(24.h)",
+    "mmol/24h": "mmol/(24.h)",
     "mg/g": "mg/g",
     "mg/mmol": "mg/mmol",
     "meq/l": "meq/L",
@@ -109,6 +122,8 @@ _FACTORS: dict[tuple[str, str], float] = {
     ("u[IU]/mL", "m[IU]/L"): 1.0,
     ("m[IU]/mL", "[IU]/L"): 1.0,
     ("ng/mL", "ug/L"): 1.0,
+    ("ug/mL", "mg/L"): 1.0,
+    ("mg/L", "ug/mL"): 1.0,
     ("ug/L", "ng/mL"): 1.0,
     ("pg/mL", "ng/L"): 1.0,
     ("ng/L", "pg/mL"): 1.0,
@@ -135,6 +150,9 @@ def normalize_unit(printed: str | None) -> str | None:
     key = _key(printed).strip("()[]")
     if key in _ALIASES:
         return _ALIASES[key]
+    unbracketed = key.replace("(", "").replace(")", "")  # ng/(mL·h) -> ng/ml·h
+    if unbracketed in _ALIASES:
+        return _ALIASES[unbracketed]
     # OCR reads "l" as "1" inside units: "mmo1/L", "pmo1/L", "μmo1/L".
     repaired = re.sub(r"(?<=mo)1(?=/)", "l", key)
     if repaired != key and repaired in _ALIASES:
