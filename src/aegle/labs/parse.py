@@ -46,6 +46,13 @@ LAB_CODE_RE = re.compile(r"^0\d$")
 LAB_CODE_GLUED_RE = re.compile(r"^0\d(?=\s|$)")
 MARKER_RE = re.compile(r"^[*★☆△▲#]+\s*")
 INDEX_RE = re.compile(r"^\s*(?:\d{1,2}[.、)]?\s+|\d{1,2}(?=[\u4e00-\u9fff])|[*★☆△▲#]+\s*)")
+# A Chinese name followed at once by a word that makes it another measure: 甲胎蛋白异质体 is
+# not AFP, 醛固酮/肾素比值 not aldosterone, 乳酸脱氢酶同工酶 not LDH, 游离睾酮指数 not free
+# testosterone.
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+DERIVED_MEASURE_RE = re.compile(
+    r"(?:/[\u4e00-\u9fff]{1,8})?[\u4e00-\u9fff]{0,6}?(?:比值|比率|指数|同工酶|异质体|亚型)"
+)
 
 NAME_TAIL_RE = re.compile(r"^[-—‐+.*]+(?=\s|$)")
 SUFFIX_RE = re.compile(r"^\s?[(\[][^)\]\d\s]{1,16}[)\]]")
@@ -330,6 +337,8 @@ class ReportParser:
             # "Glucose01": OCR lost the space before a performing-lab code column.
             lab_code = LAB_CODE_GLUED_RE.match(text[end:]) is not None
             if glued and last.isascii() and last.isalnum() and not lab_code:
+                continue
+            if _CJK_CHAR.match(last) and DERIVED_MEASURE_RE.match(text, end):
                 continue
             found.append((end, tests))
         return found
