@@ -23,15 +23,15 @@ from aegle.assistant.model import Reply
 from aegle.assistant.texts import default_texts
 from aegle.core.ports import Clock
 from aegle.core.types import LocaleCode
+from aegle.importers.apple_health import AppleHealthExport
 from aegle.importers.apple_health.mapping import SLEEP_CODE_PREFIX
+from aegle.importers.apple_health.parser import Row
 from aegle.importers.cgm_csv import CGM_LOINC
 from aegle.importers.model import (
     ConditionRecord,
     Manifest,
     MedicationRecord,
     ObservationRecord,
-    ObservationRow,
-    ObservationStream,
     ParsedFile,
     Quarantined,
 )
@@ -330,7 +330,7 @@ class HealthData:
         actor: Actor,
         person_id: str,
         manifest: Manifest,
-        stream: ObservationStream,
+        stream: AppleHealthExport,
         *,
         file_name: str = "",
         full: bool = False,
@@ -340,7 +340,8 @@ class HealthData:
         key still keeps what is stored from being added twice).
 
         The whole import is one transaction: a file that turns out to be malformed halfway
-        leaves nothing behind.
+        leaves nothing behind. The stream parses in a child process, so storing one batch
+        overlaps parsing the next.
         """
         scope, record = self.begin_import(actor, person_id, manifest, file_name=file_name)
         previous = self.last_cursor(scope, manifest.id)
@@ -350,13 +351,11 @@ class HealthData:
             scope.session,
             OBSERVATIONS,
             health.OBSERVATION_COLUMNS,
-            self._stream_batches(scope, record, stream.batches(since)),
+            self._stream_batches(scope, record, stream.row_batches(since)),
         )
         result.observations_added, result.observations_offered = added, offered
         result.quarantined.extend(stream.quarantined)
-        result.quarantined_unlisted = max(
-            0, getattr(stream, "quarantined_count", 0) - len(stream.quarantined)
-        )
+        result.quarantined_unlisted = max(0, stream.quarantined_count - len(stream.quarantined))
         result.skipped = stream.skipped
         cursors = [int(c) for c in (stream.cursor, previous) if c]
         return self.finish_import(
@@ -367,7 +366,7 @@ class HealthData:
         self,
         scope: PersonScope,
         record: HealthImport,
-        batches: Iterable[list[ObservationRow]],
+        batches: Iterable[list[Row]],
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Lists of rows in the order of `health.OBSERVATION_COLUMNS`, built by one list
         comprehension per batch (the per-row cost of a large import is mostly Python)."""
@@ -375,7 +374,7 @@ class HealthData:
         person, import_id, source = scope.person_id, record.id, record.source
         session = scope.session
         for batch in batches:
-            for name in {row.device for row in batch} - devices.keys():
+            for name in {row[6] for row in batch} - devices.keys():
                 devices[name] = health.device_id(session, person, source, name)
             yield [
                 (person, code, at, devices[name], offset, end, value, unit, import_id)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
 import tracemalloc
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -11,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aegle.core.errors import InvalidInput
+from aegle.core.errors import AegleError, InvalidInput
 from aegle.importers.apple_health import AppleHealthExport
 from aegle.importers.apple_health.parser import _Clock
 from aegle.importers.model import ObservationRow
@@ -164,8 +168,8 @@ def _synthetic(path: Path, records: int) -> None:
 
 def _peak_bytes(path: Path) -> tuple[int, int]:
     tracemalloc.start()
-    try:
-        count = sum(1 for _ in AppleHealthExport(path).rows())
+    try:  # the parse itself, in this process (imports run it in a child process)
+        count = sum(len(batch) for batch in AppleHealthExport(path)._batches(None))
         return count, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -306,3 +310,79 @@ def test_recorded_time_zone_metadata_sets_the_original_offset(tmp_path: Path) ->
     assert (local.hour, local.minute) == (23, 0)  # went to bed at 23:00 in New York
     assert (odd.utc_offset_min, plain.utc_offset_min) == (480, 480)
     assert [r.value for r in rows] == [420.0, 61.0, 62.0]
+
+
+def _parsers() -> list[multiprocessing.process.BaseProcess]:
+    return [p for p in multiprocessing.active_children() if p.name == "aegle-apple-health"]
+
+
+def test_errors_in_the_parser_process_keep_their_message_and_values(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<HealthData><Record type="HKQuantityTypeIdentifierHeartRate" sourceName="w" '
+        'unit="count/min" value="70" startDate="2025-03-01 08:00:00 +0800"/><Oops></HealthData>',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        _rows(path)
+    assert caught.value.detail == "Malformed XML: {error}"  # the message id, for translation
+    assert "Oops" in caught.value.params["error"]
+    assert _parsers() == []
+
+
+def _big_zip(path: Path, records: int) -> None:
+    # Repetitive XML deflates to little: a zip with more rows than the pipe holds.
+    record = (
+        ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" unit="count/min" '
+        'startDate="2025-03-01 08:00:00 +0800" endDate="2025-03-01 08:00:00 +0800" value="70"/>\n'
+    )
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr(
+            "apple_health_export/export.xml", f"<HealthData>\n{record * records}</HealthData>\n"
+        )
+
+
+def test_a_killed_parser_process_raises_instead_of_hanging(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    _big_zip(path, 200_000)  # about 5 MB of pickled rows: more than the 1 MB pipe
+    export = AppleHealthExport(path)
+    batches = export.row_batches()
+    assert next(batches)
+    [child] = _parsers()
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    with pytest.raises(AegleError, match="parser stopped"):
+        for _ in batches:
+            pass
+    assert export.cursor is None
+    assert _parsers() == []
+
+
+def test_stopping_early_ends_the_parser_process(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    _big_zip(path, 200_000)
+    batches = AppleHealthExport(path).row_batches()
+    assert next(batches)
+    assert len(_parsers()) == 1
+    batches.close()
+    assert _parsers() == []
+
+
+def test_a_threaded_caller_gets_the_same_rows_from_a_spawned_parser() -> None:
+    # With other threads alive the parser process is spawned, not forked.
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)
+    waiter.start()
+    try:
+        spawned, rows = _rows(V1)
+    finally:
+        stop.set()
+        waiter.join()
+    forked, same = _rows(V1)
+    assert rows == same
+    assert len(rows) == 11
+    assert (spawned.read, spawned.cursor, spawned.quarantined) == (
+        forked.read,
+        forked.cursor,
+        forked.quarantined,
+    )

@@ -6,6 +6,13 @@ the export. Safety: the prolog is checked
 before parsing and a document declaring entities or an external DTD is refused (no XML bombs,
 no external entities); the parser never resolves entities or touches the network.
 
+Parsing runs in a child process (forked when the caller has no other threads, else spawned)
+that sends row batches as plain tuples through a pipe, so on two cores the caller stores one
+batch while the child parses the next. The pipe is the bounded queue: the child blocks when
+about 1 MB of rows is waiting, so memory stays flat. An InvalidInput in the child is re-raised
+in the caller unchanged (same message id and values); a child that dies raises instead of
+hanging, and a caller that stops early terminates the child.
+
 Incremental imports: the cursor is the newest `creationDate` seen. A newer export of the same
 phone holds everything the older one did; records created before the previous cursor are
 skipped without being stored again (and anything at the cursor is caught by the natural key).
@@ -13,18 +20,22 @@ skipped without being stored again (and anything at the cursor is caught by the 
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
+from contextlib import suppress
 from datetime import UTC, date, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
 
-from aegle.core.errors import InvalidInput
+from aegle.core.errors import AegleError, InvalidInput
 from aegle.core.i18n import N_
 from aegle.importers.apple_health.mapping import (
     SLEEP_CODE_PREFIX,
@@ -42,6 +53,10 @@ _UNIX_DAY0: Final = date(1970, 1, 1).toordinal()
 CHUNK_BYTES: Final = 1 << 20
 TIME_ZONE_KEY: Final = "HKTimeZone"  # HKMetadataKeyTimeZone: the zone a sample was taken in
 _UNSEEN: Final[Target] = Target("", "", 0.0)
+PIPE_BYTES: Final = 1 << 20  # rows in flight between the parser and the caller (Linux)
+Row: TypeAlias = tuple[str, int, int | None, int | None, float, str, str]
+"""An observation in `ObservationRow`'s field order, as a plain tuple: pickling a NamedTuple
+costs about ten times more per row, and the store unpacks rows positionally anyway."""
 
 
 def _check_prolog(head: bytes) -> None:
@@ -175,22 +190,84 @@ class AppleHealthExport:
             ) from exc
 
     def rows(self, since: str | None = None) -> Iterator[ObservationRow]:
-        """Observation rows in file order.
+        """Observation rows in file order (see `row_batches`)."""
+        for batch in self.row_batches(since):
+            yield from map(ObservationRow._make, batch)
+
+    def batches(self, since: str | None = None) -> Iterator[list[ObservationRow]]:
+        """The rows of `rows`, one list per parsed chunk of the file."""
+        for batch in self.row_batches(since):
+            yield list(map(ObservationRow._make, batch))
+
+    def row_batches(self, since: str | None = None) -> Generator[list[Row], None, None]:
+        """Rows as plain tuples, one list per parsed chunk, parsed in a child process.
 
         Raises:
             InvalidInput: not an Apple Health export, malformed or truncated XML or zip,
                 entities or external DTDs.
+            AegleError: the parser process ended without finishing (e.g. killed).
         """
-        # (Parsing a few chunks ahead in a worker thread was measured: no gain, the work is
-        # GIL-bound; so it stays in the consumer's thread.)
-        for batch in self._batches(since):
-            yield from batch
+        # Fork is cheap (nothing to import again), but forking a process with other threads
+        # can copy a lock held mid-update: spawn then (and where there is no fork).
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        context = (
+            multiprocessing.get_context("fork")
+            if forkable and threading.active_count() == 1
+            else multiprocessing.get_context("spawn")
+        )
+        receive, send = context.Pipe(duplex=False)
+        with suppress(ImportError, AttributeError, OSError):  # a bigger pipe: Linux only
+            import fcntl
 
-    def batches(self, since: str | None = None) -> Iterator[list[ObservationRow]]:
-        """The rows of `rows`, one list per parsed chunk of the file."""
-        return self._batches(since)
+            fcntl.fcntl(send.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        child = context.Process(
+            target=_serve, args=(self._path, since, send), name="aegle-apple-health", daemon=True
+        )
+        child.start()
+        send.close()  # ours: so a dead child reads as end of file, not a hang
+        finished = False
+        try:
+            while True:
+                try:
+                    kind, payload = receive.recv()
+                except EOFError:
+                    raise AegleError(
+                        N_("The Apple Health parser stopped before the end of the file")
+                    ) from None
+                if kind == "rows":
+                    yield payload
+                    continue
+                finished = True
+                if kind == "error":
+                    message, params = payload
+                    raise InvalidInput(message, params=params)
+                self._adopt(payload)
+                return
+        finally:
+            receive.close()
+            if not finished:  # the caller stopped early, or the child died
+                child.terminate()
+            child.join()
 
-    def _batches(self, since: str | None) -> Generator[list[ObservationRow], None, None]:
+    def _state(self) -> dict[str, Any]:
+        return {
+            "quarantined": self.quarantined,
+            "quarantined_count": self.quarantined_count,
+            "skipped": self.skipped,
+            "unmapped": self.unmapped,
+            "read": self.read,
+            "cursor": self._cursor,
+        }
+
+    def _adopt(self, state: dict[str, Any]) -> None:
+        self.quarantined = state["quarantined"]
+        self.quarantined_count = state["quarantined_count"]
+        self.skipped = state["skipped"]
+        self.unmapped = state["unmapped"]
+        self.read = state["read"]
+        self._cursor = state["cursor"]
+
+    def _batches(self, since: str | None) -> Generator[list[Row], None, None]:
         threshold = int(since) if since else None
         raw, archive = self._open()
         try:
@@ -233,6 +310,23 @@ class AppleHealthExport:
         self._cursor = handler.newest
 
 
+def _serve(path: Path, since: str | None, send: Connection) -> None:
+    """The child process: parse, send ("rows", batch) messages, then ("done", state) or
+    ("error", (message id, values))."""
+    export = AppleHealthExport(path)
+    try:
+        for batch in export._batches(since):
+            if batch:
+                send.send(("rows", batch))
+        send.send(("done", export._state()))
+    except InvalidInput as exc:
+        send.send(("error", (exc.detail or exc.title, exc.params)))
+    except BrokenPipeError:  # the caller stopped reading; nothing to tell
+        pass
+    finally:
+        send.close()
+
+
 class _Handler:
     """lxml parser target: gets each start tag with its attributes as a dict and builds no
     tree, so memory is flat. Rows collect in `out` and are handed on after each chunk."""
@@ -240,7 +334,7 @@ class _Handler:
     def __init__(self, export: AppleHealthExport, since: int | None) -> None:
         self.export = export
         self.since = since
-        self.out: list[ObservationRow] = []
+        self.out: list[Row] = []
         self.root_seen = False
         self.nested = 0  # inside a Correlation: its Records repeat top-level ones
         self.newest = export._cursor
@@ -250,8 +344,10 @@ class _Handler:
         self.last_created = 0
         # A row waits for its Record's end: a HKTimeZone metadata entry inside may give the
         # zone it was recorded in (the export writes every date in the phone's current zone).
-        self.pending: ObservationRow | None = None
+        self.pending: Row | None = None
         self.zones: dict[str, ZoneInfo | None] = {}
+        # One string object per device name: pickle then sends each name once per batch.
+        self.devices: dict[str, str] = {}
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if tag != "Record":
@@ -289,12 +385,12 @@ class _Handler:
                 found = self.targets[key] = target(kind, unit)
             if found is None:
                 if kind == SLEEP_TYPE:
-                    self.pending = _sleep(attrib, self.parse)
+                    self.pending = _sleep(attrib, self.parse, self.devices)
                 else:
                     export.unmapped += 1
                 return
             assert found is not None
-            self.pending = _quantity(attrib, self.parse, found, kind, unit)
+            self.pending = _quantity(attrib, self.parse, found, kind, unit, self.devices)
         except InvalidInput as exc:
             export._quarantine(f"record {export.read}", exc)
 
@@ -307,10 +403,11 @@ class _Handler:
         zone = self.zones[name]
         if zone is None or self.pending is None:
             return
-        offset = zone.utcoffset(datetime.fromtimestamp(self.pending.effective_at, UTC))
+        code, at, _, end, value, unit, device = self.pending
+        offset = zone.utcoffset(datetime.fromtimestamp(at, UTC))
         if offset is not None:
             minutes = int(offset.total_seconds() // 60)
-            self.pending = self.pending._replace(utc_offset_min=minutes)
+            self.pending = (code, at, minutes, end, value, unit, device)
 
     def end(self, tag: str) -> None:
         if tag == "Record":
@@ -330,7 +427,8 @@ def _quantity(
     found: Target,
     kind: str,
     unit: str,
-) -> ObservationRow:
+    devices: dict[str, str],
+) -> Row:
     value_text = attrib.get("value") or ""
     try:
         value = float(value_text) * found.factor
@@ -349,12 +447,21 @@ def _quantity(
     end_text = attrib.get("endDate")
     start, offset = parse(start_text)
     finish = parse(end_text)[0] if end_text and end_text != start_text else None
-    return ObservationRow(
-        found.code, start, offset, finish, value, found.ucum, attrib.get("sourceName") or ""
+    device = attrib.get("sourceName") or ""
+    return (
+        found.code,
+        start,
+        offset,
+        finish,
+        value,
+        found.ucum,
+        devices.setdefault(device, device),
     )
 
 
-def _sleep(attrib: dict[str, str], parse: Callable[[str], tuple[int, int]]) -> ObservationRow:
+def _sleep(
+    attrib: dict[str, str], parse: Callable[[str], tuple[int, int]], devices: dict[str, str]
+) -> Row:
     start_text, end_text = attrib.get("startDate"), attrib.get("endDate")
     if not start_text:
         raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": "sleep"})
@@ -363,12 +470,13 @@ def _sleep(attrib: dict[str, str], parse: Callable[[str], tuple[int, int]]) -> O
     if end < start:
         raise InvalidInput(N_("sleep ends before it starts"))
     stage = (attrib.get("value") or "").removeprefix(SLEEP_VALUE_PREFIX) or "Unknown"
-    return ObservationRow(
+    device = attrib.get("sourceName") or ""
+    return (
         SLEEP_CODE_PREFIX + stage,
         start,
         offset,
         end,
         (end - start) / 60.0,
         "min",
-        attrib.get("sourceName") or "",
+        devices.setdefault(device, device),
     )
