@@ -53,6 +53,7 @@ _UNIX_DAY0: Final = date(1970, 1, 1).toordinal()
 CHUNK_BYTES: Final = 1 << 20
 TIME_ZONE_KEY: Final = "HKTimeZone"  # HKMetadataKeyTimeZone: the zone a sample was taken in
 _UNSEEN: Final[Target] = Target("", "", 0.0)
+CLOCK_CACHE: Final = 4096
 PIPE_BYTES: Final = 1 << 20  # rows in flight between the parser and the caller (Linux)
 Row: TypeAlias = tuple[str, int, int | None, int | None, float, str, str]
 """An observation in `ObservationRow`'s field order, as a plain tuple: pickling a NamedTuple
@@ -81,8 +82,20 @@ class _Clock:
         self._tail = "\x00"
         self._base = 0  # epoch seconds at the start of that hour
         self._base_offset = 0
+        # Every stamp parsed lately: a record's start is often another's start or end, and
+        # the creation stamp is shared by a batch of records. Cleared when full.
+        self.seen: dict[str, tuple[int, int]] = {}
 
     def parse(self, text: str) -> tuple[int, int]:
+        found = self.seen.get(text)
+        if found is None:
+            found = self._fast(text)
+            if len(self.seen) >= CLOCK_CACHE:
+                self.seen.clear()
+            self.seen[text] = found
+        return found
+
+    def _fast(self, text: str) -> tuple[int, int]:
         # Fast path: same hour and offset as the last full parse (records come roughly in
         # time order, and a record's start and end usually share the hour).
         if (
@@ -339,7 +352,9 @@ class _Handler:
         self.nested = 0  # inside a Correlation: its Records repeat top-level ones
         self.newest = export._cursor
         self.targets: dict[str, Target | None] = {}
-        self.parse = _Clock().parse
+        clock = _Clock()
+        self.parse = clock.parse
+        self.seen = clock.seen  # read first on the hot path: a hit skips a call
         self.last_created_text: str | None = None
         self.last_created = 0
         # A row waits for its Record's end: a HKTimeZone metadata entry inside may give the
@@ -389,8 +404,34 @@ class _Handler:
                 else:
                     export.unmapped += 1
                 return
-            assert found is not None
-            self.pending = _quantity(attrib, self.parse, found, kind, unit, self.devices)
+            # A quantity (inline: this runs for nearly every record).
+            value_text = attrib.get("value") or ""
+            try:
+                value = float(value_text) * found.factor
+            except ValueError as exc:
+                raise InvalidInput(
+                    N_("{kind}: not a number {value}"),
+                    params={"kind": kind, "value": repr(value_text)},
+                ) from exc
+            if not found.low <= value <= found.high:  # also refuses NaN
+                raise InvalidInput(
+                    N_("{kind}: impossible value {value}"),
+                    params={"kind": kind, "value": f"{value_text} {unit}"},
+                )
+            start_text = attrib.get("startDate")
+            if not start_text:
+                raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": kind})
+            end_text = attrib.get("endDate")
+            seen, parse = self.seen, self.parse
+            start, offset = seen.get(start_text) or parse(start_text)
+            finish = (
+                (seen.get(end_text) or parse(end_text))[0]
+                if end_text and end_text != start_text
+                else None
+            )
+            device = attrib.get("sourceName") or ""
+            device = self.devices.setdefault(device, device)
+            self.pending = (found.code, start, offset, finish, value, found.ucum, device)
         except InvalidInput as exc:
             export._quarantine(f"record {export.read}", exc)
 
@@ -419,44 +460,6 @@ class _Handler:
 
     def close(self) -> None:
         return None
-
-
-def _quantity(
-    attrib: dict[str, str],
-    parse: Callable[[str], tuple[int, int]],
-    found: Target,
-    kind: str,
-    unit: str,
-    devices: dict[str, str],
-) -> Row:
-    value_text = attrib.get("value") or ""
-    try:
-        value = float(value_text) * found.factor
-    except ValueError as exc:
-        raise InvalidInput(
-            N_("{kind}: not a number {value}"), params={"kind": kind, "value": repr(value_text)}
-        ) from exc
-    if not found.low <= value <= found.high:  # also refuses NaN
-        raise InvalidInput(
-            N_("{kind}: impossible value {value}"),
-            params={"kind": kind, "value": f"{value_text} {unit}"},
-        )
-    start_text = attrib.get("startDate")
-    if not start_text:
-        raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": kind})
-    end_text = attrib.get("endDate")
-    start, offset = parse(start_text)
-    finish = parse(end_text)[0] if end_text and end_text != start_text else None
-    device = attrib.get("sourceName") or ""
-    return (
-        found.code,
-        start,
-        offset,
-        finish,
-        value,
-        found.ucum,
-        devices.setdefault(device, device),
-    )
 
 
 def _sleep(
