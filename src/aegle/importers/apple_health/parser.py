@@ -53,7 +53,6 @@ _UNIX_DAY0: Final = date(1970, 1, 1).toordinal()
 CHUNK_BYTES: Final = 1 << 20
 TIME_ZONE_KEY: Final = "HKTimeZone"  # HKMetadataKeyTimeZone: the zone a sample was taken in
 _UNSEEN: Final[Target] = Target("", "", 0.0)
-CLOCK_CACHE: Final = 4096
 PIPE_BYTES: Final = 1 << 20  # rows in flight between the parser and the caller (Linux)
 Row: TypeAlias = tuple[str, int, int | None, int | None, float, str, str]
 """An observation in `ObservationRow`'s field order, as a plain tuple: pickling a NamedTuple
@@ -82,20 +81,8 @@ class _Clock:
         self._tail = "\x00"
         self._base = 0  # epoch seconds at the start of that hour
         self._base_offset = 0
-        # Every stamp parsed lately: a record's start is often another's start or end, and
-        # the creation stamp is shared by a batch of records. Cleared when full.
-        self.seen: dict[str, tuple[int, int]] = {}
 
     def parse(self, text: str) -> tuple[int, int]:
-        found = self.seen.get(text)
-        if found is None:
-            found = self._fast(text)
-            if len(self.seen) >= CLOCK_CACHE:
-                self.seen.clear()
-            self.seen[text] = found
-        return found
-
-    def _fast(self, text: str) -> tuple[int, int]:
         # Fast path: same hour and offset as the last full parse (records come roughly in
         # time order, and a record's start and end usually share the hour).
         if (
@@ -352,9 +339,11 @@ class _Handler:
         self.nested = 0  # inside a Correlation: its Records repeat top-level ones
         self.newest = export._cursor
         self.targets: dict[str, Target | None] = {}
-        clock = _Clock()
-        self.parse = clock.parse
-        self.seen = clock.seen  # read first on the hot path: a hit skips a call
+        self.parse = _Clock().parse
+        # The last start and end stamps parsed: consecutive records often share them.
+        self.last_start = self.last_end = ""
+        self.last_start_at = (0, 0)
+        self.last_end_at = 0
         self.last_created_text: str | None = None
         self.last_created = 0
         # A row waits for its Record's end: a HKTimeZone metadata entry inside may give the
@@ -421,14 +410,17 @@ class _Handler:
             start_text = attrib.get("startDate")
             if not start_text:
                 raise InvalidInput(N_("{kind}: a record without startDate"), params={"kind": kind})
+            if start_text != self.last_start:
+                self.last_start_at = self.parse(start_text)
+                self.last_start = start_text
+            start, offset = self.last_start_at
             end_text = attrib.get("endDate")
-            seen, parse = self.seen, self.parse
-            start, offset = seen.get(start_text) or parse(start_text)
-            finish = (
-                (seen.get(end_text) or parse(end_text))[0]
-                if end_text and end_text != start_text
-                else None
-            )
+            finish = None
+            if end_text and end_text != start_text:
+                if end_text != self.last_end:
+                    self.last_end_at = self.parse(end_text)[0]
+                    self.last_end = end_text
+                finish = self.last_end_at
             device = attrib.get("sourceName") or ""
             device = self.devices.setdefault(device, device)
             self.pending = (found.code, start, offset, finish, value, found.ucum, device)
