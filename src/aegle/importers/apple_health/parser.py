@@ -20,6 +20,7 @@ skipped without being stored again (and anything at the cursor is caught by the 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 import threading
@@ -313,6 +314,9 @@ class AppleHealthExport:
 def _serve(path: Path, since: str | None, send: Connection) -> None:
     """The child process: parse, send ("rows", batch) messages, then ("done", state) or
     ("error", (message id, values))."""
+    # A forked child inherits the caller's heap: keep the cyclic collector from walking (and
+    # copying on write) those objects every time the parser's allocations trigger it.
+    gc.freeze()
     export = AppleHealthExport(path)
     try:
         for batch in export._batches(since):
