@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
+import sys
 import threading
 import zipfile
 import zlib
@@ -209,8 +210,9 @@ class AppleHealthExport:
             AegleError: the parser process ended without finishing (e.g. killed).
         """
         # Fork is cheap (nothing to import again), but forking a process with other threads
-        # can copy a lock held mid-update: spawn then (and where there is no fork).
-        forkable = "fork" in multiprocessing.get_all_start_methods()
+        # can copy a lock held mid-update: spawn then, and off Linux (macOS system libraries
+        # are not fork-safe; Windows has no fork).
+        forkable = sys.platform.startswith("linux")
         context = (
             multiprocessing.get_context("fork")
             if forkable and threading.active_count() == 1
