@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
+import signal
 import sys
 import threading
 import zipfile
@@ -319,6 +320,8 @@ def _serve(path: Path, since: str | None, send: Connection) -> None:
     # A forked child inherits the caller's heap: keep the cyclic collector from walking (and
     # copying on write) those objects every time the parser's allocations trigger it.
     gc.freeze()
+    # Ctrl-C reaches the whole process group: the caller handles it and ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     export = AppleHealthExport(path)
     try:
         for batch in export._batches(since):
