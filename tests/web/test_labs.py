@@ -138,3 +138,33 @@ def test_upload_needs_the_session_and_its_csrf_token(
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/login")
     assert person.client.get("/labs", follow_redirects=False).status_code == 303
+
+
+def test_a_report_uploaded_in_a_conversation_stays_in_its_thread(
+    web: TestClient, web_platform: Platform
+) -> None:
+    person = sign_in(web, web_platform, "thread")
+    conversation_id = person.new_conversation("你好")
+    chat = person.client.get(f"/chat/{conversation_id}?lang=zh-CN").text
+    assert f'name="conversation_id" value="{conversation_id}"' in chat
+    uploaded = person.client.post(
+        "/labs/reports",
+        files={"file": ("cbc.txt", REPORT.encode(), "text/plain")},
+        data={"csrf_token": person.csrf, "conversation_id": conversation_id},
+        headers={"HX-Request": "true", "Accept-Language": "zh-CN"},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    reloaded = person.client.get(f"/chat/{conversation_id}?lang=zh-CN").text
+    assert "📎 cbc.txt" in reloaded
+    assert "钾" in reloaded  # the explanation, not only the file name
+    # Someone else's conversation: nothing is stored, the report included.
+    with TestClient(web.app, raise_server_exceptions=False) as browser:
+        other = sign_in(browser, web_platform, "intruder")
+        refused = other.client.post(
+            "/labs/reports",
+            files={"file": ("cbc.txt", REPORT.encode(), "text/plain")},
+            data={"csrf_token": other.csrf, "conversation_id": conversation_id},
+            headers={"HX-Request": "true"},
+        )
+        assert refused.status_code == 404
+        assert "cbc.txt" not in other.client.get("/labs").text

@@ -44,84 +44,90 @@ class ReportSkill:
         return self.explanation_reply(explain(report), turn.locale)
 
     def explanation_reply(self, explanation: Explanation, locale: LocaleCode) -> Reply:
-        texts = self.texts
-        summary = texts.get(
-            "report_summary",
-            locale,
-            total=str(
-                len(explanation.critical)
-                + len(explanation.abnormal)
-                + len(explanation.normal)
-                + len(explanation.unknown)
-            ),
-            critical=str(len(explanation.critical)),
-            abnormal=str(len(explanation.abnormal)),
-            normal=str(len(explanation.normal)),
+        return explanation_reply(explanation, locale, self.texts)
+
+
+def explanation_reply(
+    explanation: Explanation, locale: LocaleCode, texts: AssistantTexts | None = None
+) -> Reply:
+    """A lab report's explanation as a chat reply (pasted in the chat or uploaded)."""
+    texts = texts or default_texts()
+    summary = texts.get(
+        "report_summary",
+        locale,
+        total=str(
+            len(explanation.critical)
+            + len(explanation.abnormal)
+            + len(explanation.normal)
+            + len(explanation.unknown)
+        ),
+        critical=str(len(explanation.critical)),
+        abnormal=str(len(explanation.abnormal)),
+        normal=str(len(explanation.normal)),
+    )
+    cards: list[Card] = []
+    if explanation.critical:
+        cards.append(
+            Card(
+                kind="triage",
+                title=texts.get("report_critical_title", locale),
+                level=explanation.triage
+                if explanation.triage.rank <= TriageLevel.URGENT.rank
+                else TriageLevel.URGENT,
+                items=tuple(assessment_line(a, locale) for a in explanation.critical),
+            )
         )
-        cards: list[Card] = []
-        if explanation.critical:
+    for key, group in (
+        ("report_abnormal_title", explanation.abnormal),
+        ("report_normal_title", explanation.normal),
+    ):
+        if group:
             cards.append(
                 Card(
-                    kind="triage",
-                    title=texts.get("report_critical_title", locale),
-                    level=explanation.triage
-                    if explanation.triage.rank <= TriageLevel.URGENT.rank
-                    else TriageLevel.URGENT,
-                    items=tuple(assessment_line(a, locale) for a in explanation.critical),
+                    kind="table",
+                    title=texts.get(key, locale),
+                    items=tuple(assessment_line(a, locale) for a in group),
                 )
             )
-        for key, group in (
-            ("report_abnormal_title", explanation.abnormal),
-            ("report_normal_title", explanation.normal),
-        ):
-            if group:
-                cards.append(
-                    Card(
-                        kind="table",
-                        title=texts.get(key, locale),
-                        items=tuple(assessment_line(a, locale) for a in group),
-                    )
-                )
-        if explanation.patterns:
-            cards.append(
-                Card(
-                    kind="info",
-                    title=texts.get("report_patterns_title", locale),
-                    items=tuple(
-                        f"{p.title.get(locale)}: {p.detail.get(locale)}"
-                        for p in explanation.patterns
-                    ),
-                )
-            )
-        if explanation.departments:
-            cards.append(
-                Card(
-                    kind="info",
-                    title=texts.get("departments_title", locale),
-                    items=tuple(
-                        f"{d.name_zh if locale == 'zh-CN' else d.name_en} ({d.code})"
-                        for d in explanation.departments
-                    ),
-                )
-            )
-        if explanation.questions:
-            cards.append(
-                Card(
-                    kind="info",
-                    title=texts.get("report_questions_title", locale),
-                    items=tuple(q.get(locale) for q in explanation.questions),
-                )
-            )
+    if explanation.patterns:
         cards.append(
             Card(
                 kind="info",
-                title=texts.get("report_limits_title", locale),
-                body=explanation.limitations.get(locale),
-                citations=tuple(explanation.citations),
+                title=texts.get("report_patterns_title", locale),
+                items=tuple(
+                    f"{p.title.get(locale)}: {p.detail.get(locale)}" for p in explanation.patterns
+                ),
             )
         )
-        cards.append(disclaimer_card(texts, locale))
-        return Reply(text=summary, cards=tuple(cards), intent="report")
+    if explanation.departments:
+        cards.append(
+            Card(
+                kind="info",
+                title=texts.get("departments_title", locale),
+                items=tuple(
+                    f"{d.name_zh if locale == 'zh-CN' else d.name_en} ({d.code})"
+                    for d in explanation.departments
+                ),
+            )
+        )
+    if explanation.questions:
+        cards.append(
+            Card(
+                kind="info",
+                title=texts.get("report_questions_title", locale),
+                items=tuple(q.get(locale) for q in explanation.questions),
+            )
+        )
+    cards.append(
+        Card(
+            kind="info",
+            title=texts.get("report_limits_title", locale),
+            body=explanation.limitations.get(locale),
+            citations=tuple(explanation.citations),
+        )
+    )
+    cards.append(disclaimer_card(texts, locale))
+    return Reply(text=summary, cards=tuple(cards), intent="report")
 
 
 def upload_action(locale: LocaleCode) -> Action:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -279,6 +279,37 @@ class Conversations:
             and not _is_safety(reply)
         ):
             reply = self._health_reply(actor, scope, text, locale, reply)
+        user_message, reply_message = self._append(
+            scope, conversation_id, text, reply, locale, recent
+        )
+        return user_message, reply_message, reply
+
+    def record_upload(
+        self,
+        actor: Actor,
+        conversation_id: str,
+        *,
+        file_name: str,
+        reply: Reply,
+        locale: LocaleCode,
+    ) -> tuple[MessageRecord, MessageRecord]:
+        """A file the person uploaded in the conversation (a lab report): its name as their
+        message and `reply` (the explanation) as the assistant's, so the thread keeps both."""
+        text = message_text(f"📎 {file_name}", self._max_chars)
+        scope, _ = self._open(actor, conversation_id, "write")
+        recent = scope.session.connection().execute(_RECENT, {"cid": conversation_id}).all()
+        return self._append(scope, conversation_id, text, reply, locale, recent)
+
+    def _append(
+        self,
+        scope: PersonScope,
+        conversation_id: str,
+        text: str,
+        reply: Reply,
+        locale: LocaleCode,
+        recent: Sequence[Any],
+    ) -> tuple[MessageRecord, MessageRecord]:
+        """Store the person's message and the reply after the newest of `recent`."""
         now = self._clock.now()
         seq = recent[0].seq + 1 if recent else 1
         common: dict[str, Any] = {
@@ -299,9 +330,7 @@ class Conversations:
             payload=reply_payload(reply),
             **common,
         )
-        conn.execute(
-            _INSERT_MESSAGE,
-            [user_message.row(), reply_message.row()],
-        )
+        conn = scope.session.connection()
+        conn.execute(_INSERT_MESSAGE, [user_message.row(), reply_message.row()])
         conn.execute(_TOUCH, {"cid": conversation_id, "now": now, "first_title": text[:60]})
-        return user_message, reply_message, reply
+        return user_message, reply_message

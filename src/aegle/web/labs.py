@@ -8,6 +8,7 @@ sees why in their language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from aegle.assistant.report import explanation_reply
 from aegle.core.errors import AegleError, InvalidInput, PayloadTooLarge
 from aegle.core.i18n import N_, translate
 from aegle.core.types import LocaleCode
@@ -27,6 +29,7 @@ from aegle.web.rendering import is_htmx
 from aegle.web.routes import WebPages
 from aegle.web.security import check_session_token
 
+UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 NO_FILE = N_("Choose a photo, PDF or text file of your lab report first.")
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32
 
@@ -140,6 +143,13 @@ class LabPages:
             async with request.form(max_files=1, max_fields=4) as form:
                 token = form.get("csrf_token")
                 check_session_token(csrf, request, token if isinstance(token, str) else "")
+                # Sent from a conversation: the report is kept in its thread too.
+                conversation = form.get("conversation_id")
+                conversation_id = (
+                    conversation
+                    if isinstance(conversation, str) and UUID.match(conversation)
+                    else None
+                )
                 upload = form.get("file")
                 if not isinstance(upload, UploadFile) or not upload.filename:
                     raise InvalidInput(NO_FILE)
@@ -151,18 +161,30 @@ class LabPages:
             read = await run_in_threadpool(read_upload, data, today=today)
         except AegleError as error:
             return self._error(request, error, locale)
-        return await run_in_threadpool(self._store, request, read, file_name, locale)
+        return await run_in_threadpool(
+            self._store, request, read, file_name, locale, conversation_id
+        )
 
     def _session_csrf(self, request: Request) -> str | None:
         with self.pages.signed_in(request) as (_, _, auth):
             return auth.csrf_token
 
     def _store(
-        self, request: Request, read: ReadUpload, file_name: str, locale: LocaleCode
+        self,
+        request: Request,
+        read: ReadUpload,
+        file_name: str,
+        locale: LocaleCode,
+        conversation_id: str | None = None,
     ) -> Response:
         with self.pages.signed_in(request) as (services, actor, auth):
             outcome = services.labs.store(actor, auth.user.id, read, file_name=file_name)
             view = ReportView.of(outcome.stored, locale, duplicate=outcome.duplicate)
+            if conversation_id is not None:
+                reply = explanation_reply(outcome.stored.explanation(), locale)
+                services.conversations.record_upload(
+                    actor, conversation_id, file_name=file_name, reply=reply, locale=locale
+                )
             csrf = auth.csrf_token
         if not is_htmx(request):
             return self.pages.redirect(f"/labs/reports/{view.id}")
