@@ -7,10 +7,9 @@ data service stores them with provenance. Values and units are kept as in the so
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple
 
 from aegle.core.errors import AegleError
 from aegle.core.i18n import translate
@@ -137,24 +136,3 @@ class ObservationRow(NamedTuple):
     value: float
     unit: str
     device: str
-
-
-class ObservationStream(Protocol):
-    """A source read in one pass in constant memory (e.g. an Apple Health export).
-
-    `rows(since)` yields observations not older than the cursor `since` (from the previous
-    import); after iteration, `cursor` is the cursor to store, and `quarantined` and `skipped`
-    say what was left out.
-    """
-
-    quarantined: list[Quarantined]
-    skipped: int
-
-    def rows(self, since: str | None) -> Iterator[ObservationRow]: ...
-
-    def batches(self, since: str | None) -> Iterator[list[ObservationRow]]:
-        """The same rows in lists (the fast path: no per-row generator hop)."""
-        ...
-
-    @property
-    def cursor(self) -> str | None: ...
