@@ -230,32 +230,6 @@ def health_reply(
     return Reply(text="\n".join(lines), cards=tuple(cards), intent="health_data")
 
 
-def glucose_reply(series: GlucoseSeries, locale: LocaleCode, texts: AssistantTexts) -> Reply:
-    """The glucose answer alone (the conversation service's current entry point)."""
-    if series.size == 0:
-        ht = health_texts()
-        none = ht.get("glucose_none", locale, days=14)
-        return Reply(
-            text=f"{none} {ht.get('how_to_import', locale)}",
-            cards=(disclaimer_card(texts, locale),),
-            intent="health_data",
-        )
-    section = _glucose(series, locale, texts)
-    cards = (
-        _chart_card(section, locale, 14),
-        Card(
-            kind="info",
-            title=texts.get("glucose_targets_title", locale),
-            body=section.checks[0],
-            items=tuple(section.checks[1:]),
-            citations=_citations("glucose", section.sources),
-        ),
-        Card(kind="info", title="", body=texts.get("glucose_group_note", locale)),
-        disclaimer_card(texts, locale),
-    )
-    return Reply(text=section.summary, cards=cards, intent="health_data")
-
-
 def _chart_card(section: _Section, locale: LocaleCode, days: int) -> Card:
     """A chart the entry point draws: `items` holds the chart's name (see `CHART_OF`) and the
     number of days it covers; the body is the text alternative."""

@@ -77,7 +77,6 @@ class Texts(Frozen):
     glucose_none: LocalizedText
     evidence_sources_title: LocalizedText
     glucose_summary: LocalizedText
-    glucose_targets_title: LocalizedText
     glucose_group_note: LocalizedText
     report_summary: LocalizedText
     report_critical_title: LocalizedText
