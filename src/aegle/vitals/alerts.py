@@ -204,6 +204,30 @@ def _fill(template: LocalizedText, values: dict[str, object]) -> LocalizedText:
     return LocalizedText(zh=template.zh.format(**values), en=template.en.format(**values))
 
 
+def _alert(
+    rule: _RuleBase,
+    start: datetime,
+    end: datetime,
+    value: float,
+    values: dict[str, object],
+    triage: TriageLevel | None = None,
+) -> Alert:
+    """The alert `rule` raises over [start, end], its explanation filled with `values`
+    (`triage` overrides the rule's, e.g. when symptoms were reported)."""
+    return Alert(
+        rule.id,
+        rule.severity,
+        triage or rule.triage,
+        start,
+        end,
+        value,
+        rule.title,
+        _fill(rule.explanation, values),
+        rule.advice,
+        _sources(rule),
+    )
+
+
 def _sources(rule: _RuleBase) -> tuple[Source, ...]:
     return (rule.source,) if rule.advice_source is None else (rule.source, rule.advice_source)
 
@@ -250,20 +274,7 @@ def glucose_alerts(
                 "extreme": f"{extreme:.0f}",
                 "start": start.strftime("%Y-%m-%d %H:%M"),
             }
-            out.append(
-                Alert(
-                    rule.id,
-                    rule.severity,
-                    rule.triage,
-                    start,
-                    end,
-                    extreme,
-                    rule.title,
-                    _fill(rule.explanation, values),
-                    rule.advice,
-                    _sources(rule),
-                )
-            )
+            out.append(_alert(rule, start, end, extreme, values))
     out.extend(_cumulative_alerts(series, kb, info))
     return sorted(_drop_covered(out, kb), key=lambda a: (a.start, a.rule_id))
 
@@ -307,17 +318,12 @@ def _cumulative_alerts(series: GlucoseSeries, kb: AlertRules, info: ZoneInfo) ->
                     "window": rule.window_min,
                 }
                 out.append(
-                    Alert(
-                        rule.id,
-                        rule.severity,
-                        rule.triage,
+                    _alert(
+                        rule,
                         start,
                         datetime.fromtimestamp(float(t[event_end]), info),
                         float(chunk.max()),
-                        rule.title,
-                        _fill(rule.explanation, values),
-                        rule.advice,
-                        _sources(rule),
+                        values,
                     )
                 )
             if i >= 0:
@@ -390,20 +396,8 @@ def bp_alerts(
                         "dbp": f"{r.dbp:.0f}",
                         "start": r.time.strftime("%Y-%m-%d %H:%M"),
                     }
-                    out.append(
-                        Alert(
-                            rule.id,
-                            rule.severity,
-                            rule.triage_with_symptoms if symptoms else rule.triage,
-                            r.time,
-                            r.time,
-                            r.sbp,
-                            rule.title,
-                            _fill(rule.explanation, values),
-                            rule.advice,
-                            _sources(rule),
-                        )
-                    )
+                    triage = rule.triage_with_symptoms if symptoms else rule.triage
+                    out.append(_alert(rule, r.time, r.time, r.sbp, values, triage))
         elif isinstance(rule, BPHomeAverageRule):
             since = now - timedelta(days=rule.window_days)
             home = [r for r in ordered if r.setting == "home" and since < r.time <= now]
@@ -418,20 +412,7 @@ def bp_alerts(
                     "count": len(home),
                     "window_days": rule.window_days,
                 }
-                out.append(
-                    Alert(
-                        rule.id,
-                        rule.severity,
-                        rule.triage,
-                        home[0].time,
-                        home[-1].time,
-                        sbp,
-                        rule.title,
-                        _fill(rule.explanation, values),
-                        rule.advice,
-                        _sources(rule),
-                    )
-                )
+                out.append(_alert(rule, home[0].time, home[-1].time, sbp, values))
     return sorted(out, key=lambda a: (a.start, a.rule_id))
 
 
@@ -466,20 +447,7 @@ def spo2_alerts(readings: Sequence[Point], rules: AlertRules | None = None) -> l
                     "extreme": f"{lowest:.0f}",
                     "start": run[0].time.strftime("%Y-%m-%d %H:%M"),
                 }
-                out.append(
-                    Alert(
-                        rule.id,
-                        rule.severity,
-                        rule.triage,
-                        run[0].time,
-                        run[-1].time,
-                        lowest,
-                        rule.title,
-                        _fill(rule.explanation, values),
-                        rule.advice,
-                        _sources(rule),
-                    )
-                )
+                out.append(_alert(rule, run[0].time, run[-1].time, lowest, values))
             run = [point] if low and point is not None else []
     return sorted(out, key=lambda a: (a.start, a.rule_id))
 
@@ -518,20 +486,7 @@ def resting_hr_alerts(
             "value": f"{mean:.0f}",
             "window_days": rule.window_days,
         }
-        out.append(
-            Alert(
-                rule.id,
-                rule.severity,
-                rule.triage,
-                days[0].time,
-                days[-1].time,
-                mean,
-                rule.title,
-                _fill(rule.explanation, values),
-                rule.advice,
-                _sources(rule),
-            )
-        )
+        out.append(_alert(rule, days[0].time, days[-1].time, mean, values))
     return out
 
 
