@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from aegle.bootstrap import Platform
 from aegle.settings import load_settings
-from tests.web.test_browser import chromium, serve, shot, watch_console
+from tests.web.test_browser import chromium, phone_context, serve, shot, watch_console
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-pass-42"
@@ -94,14 +94,7 @@ def test_search_with_the_keyboard_and_open_a_passage(live_url: str) -> None:
 
 def test_chat_sources_open_their_passage_on_a_phone(live_url: str) -> None:
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            base_url=live_url,
-        )
+        context = phone_context(browser, live_url)
         page = context.new_page()
         problems = watch_console(page)
         register(page, "phone.reader")

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from aegle.bootstrap import Platform
 from aegle.server import create_app
@@ -101,6 +108,18 @@ def live_url(tmp_path: Path) -> Iterator[str]:
     with serve(platform) as url:
         yield url
     platform.close()
+
+
+def phone_context(browser: Browser, base_url: str, locale: str = "zh-CN") -> BrowserContext:
+    """A phone-sized touch browser (360 px wide, 2x pixels)."""
+    return browser.new_context(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale=locale,
+        base_url=base_url,
+    )
 
 
 def watch_console(page: Page) -> list[str]:
@@ -196,14 +215,7 @@ def test_register_sign_in_and_chat_in_chinese(live_url: str) -> None:
 
 def test_phone_width_layout(live_url: str) -> None:
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            base_url=live_url,
-        )
+        context = phone_context(browser, live_url)
         page = context.new_page()
         problems = watch_console(page)
         page.goto("/login")

@@ -12,7 +12,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.labs.pdfmaker import make_pdf
-from tests.web.test_browser import PASSWORD, chromium, live_url, shot, watch_console
+from tests.web.test_browser import (
+    PASSWORD,
+    chromium,
+    live_url,
+    phone_context,
+    shot,
+    watch_console,
+)
 
 pytestmark = pytest.mark.browser
 __all__ = ["live_url"]  # the fixture, re-used from the chat's browser test
@@ -111,14 +118,7 @@ def test_lab_pages_at_phone_width(live_url: str, tmp_path: Path) -> None:
     report = tmp_path / "report.txt"
     report.write_text(FIRST, encoding="utf-8")
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="en",
-            base_url=live_url,
-        )
+        context = phone_context(browser, live_url, locale="en")
         page = context.new_page()
         problems = watch_console(page)
         page.goto("/register?lang=zh-CN")
