@@ -64,17 +64,9 @@ def source_year(passage: Passage) -> int | None:
     return max(years) if years else None
 
 
-class SearchResult(Frozen):
+class SearchResult(CitedSource):
     """One ranked passage with its source (the clinician's evidence search)."""
 
-    id: str
-    title: str
-    source: str
-    passage: str
-    section: str
-    lang: LocaleCode
-    url: str | None = None
-    licence: str
     kind: DocumentKind
     year: int | None = None
     score: float
@@ -85,17 +77,9 @@ class ContextPassage(Frozen):
     text: str
 
 
-class PassageInContext(Frozen):
+class PassageInContext(CitedSource):
     """A passage with its whole section and its neighbours: what a citation opens."""
 
-    id: str
-    title: str
-    source: str
-    passage: str
-    section: str
-    lang: LocaleCode
-    url: str | None = None
-    licence: str
     doc_id: str
     kind: DocumentKind
     publisher: str
