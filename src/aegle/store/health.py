@@ -239,48 +239,21 @@ def insert_tuples(
     *,
     batch: int = BATCH,
 ) -> tuple[int, int]:
-    """The fast path for large streamed imports, skipping natural-key duplicates.
+    """The fast path for large streamed imports, skipping natural-key duplicates: `rows` in
+    lists of `batch`, through `insert_batches`. Values must already be in storage form (ints,
+    floats, strings). Returns (added, offered)."""
+    return insert_batches(session, table, columns, _chunks(rows, batch))
 
-    SQLite: plain tuples straight to the driver's executemany (no per-row parameter
-    processing). PostgreSQL: each batch is COPYed into a temporary staging table and moved with
-    one INSERT ... SELECT ... ON CONFLICT DO NOTHING, an order of magnitude faster than
-    row-by-row statements. Values must already be in storage form (ints, floats, strings).
-    Returns (added, offered).
-    """
-    unknown = set(columns) - set(table.c.keys())
-    if unknown:
-        raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
-    connection = session.connection()
-    # The driver's own cursor, inside the session's transaction. `added` counts the rows the
-    # database reports inserted (conflicts count zero); SQLAlchemy's own executemany on
-    # psycopg reports -1, which is why it is not used here.
-    cursor = connection.connection.cursor()
-    write = (
-        _copy_batches(cursor, table.name, columns)
-        if connection.dialect.name == "postgresql"
-        else _executemany_batches(cursor, table.name, columns)
-    )
-    added = offered = 0
+
+def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     chunk: list[tuple[Any, ...]] = []
-    dbapi = connection.dialect.loaded_dbapi
-    try:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= batch:
-                added += write(chunk)
-                offered += len(chunk)
-                chunk = []
-        if chunk:
-            added += write(chunk)
-            offered += len(chunk)
-    # The session's error translation doesn't see the raw cursor; do it here.
-    except dbapi.IntegrityError as exc:
-        raise Conflict() from exc
-    except dbapi.Error as exc:
-        raise StorageError() from exc
-    finally:
-        cursor.close()
-    return added, offered
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def insert_batches(
@@ -289,12 +262,18 @@ def insert_batches(
     columns: Sequence[str],
     batches: Iterable[list[tuple[Any, ...]]],
 ) -> tuple[int, int]:
-    """`insert_tuples` for rows that already come in lists (one executemany per list, or per
-    COPY on PostgreSQL): no per-row Python work here. Returns (added, offered)."""
+    """Rows that already come in lists, skipping natural-key duplicates: one executemany per
+    list on SQLite (plain tuples straight to the driver, no per-row parameter processing); on
+    PostgreSQL each list is COPYed into a temporary staging table and moved with one INSERT ...
+    SELECT ... ON CONFLICT DO NOTHING, an order of magnitude faster than row-by-row statements.
+    Returns (added, offered)."""
     unknown = set(columns) - set(table.c.keys())
     if unknown:
         raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
     connection = session.connection()
+    # The driver's own cursor, inside the session's transaction: `added` counts the rows the
+    # database reports inserted (conflicts count zero); SQLAlchemy's executemany on psycopg
+    # reports -1. The session's error translation doesn't see this cursor: done below.
     cursor = connection.connection.cursor()
     write = (
         _copy_batches(cursor, table.name, columns)
