@@ -32,7 +32,7 @@ from aegle.vitals.cgm.grid import day_by_day
 from aegle.vitals.cgm.series import MMOL_TO_MGDL
 from aegle.vitals.cgm.summary import gmi, mean_glu
 from aegle.vitals.cgm.variability import agp_profile
-from aegle.vitals.charts import time_in_ranges
+from aegle.vitals.charts import BAND_COLOURS, band_label, time_in_ranges
 from aegle.vitals.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -54,13 +54,6 @@ _FONTS: Final = (
     "SimHei",
     "DejaVu Sans",
 )
-_BAND_COLOURS: Final = {
-    "very_high": "#e4572e",
-    "high": "#f3a712",
-    "in_range": "#29bf12",
-    "low": "#e63946",
-    "very_low": "#8b0000",
-}
 _T = {
     "agp": LocalizedText(zh="动态血糖图谱（AGP）", en="Ambulatory Glucose Profile (AGP)"),
     "tir": LocalizedText(zh="各范围内时间", en="Time in ranges"),
@@ -86,20 +79,6 @@ _T = {
     "spo2": LocalizedText(zh="血氧饱和度", en="Blood oxygen saturation"),
     "spo2_line": LocalizedText(zh="90%（低氧界值）", en="90% (low-oxygen threshold)"),
     "no_data": LocalizedText(zh="这段时间没有数据", en="No data in this period"),
-}
-_BAND_LABELS = {
-    "very_high": LocalizedText(zh="极高 >250", en="Very high >250"),
-    "high": LocalizedText(zh="高 181–250", en="High 181–250"),
-    "in_range": LocalizedText(zh="目标 70–180", en="In range 70–180"),
-    "low": LocalizedText(zh="低 54–69", en="Low 54–69"),
-    "very_low": LocalizedText(zh="极低 <54", en="Very low <54"),
-}
-_BAND_LABELS_MMOL = {
-    "very_high": LocalizedText(zh="极高 >13.9", en="Very high >13.9"),
-    "high": LocalizedText(zh="高 10.1–13.9", en="High 10.1–13.9"),
-    "in_range": LocalizedText(zh="目标 3.9–10.0", en="In range 3.9–10.0"),
-    "low": LocalizedText(zh="低 3.0–3.8", en="Low 3.0–3.8"),
-    "very_low": LocalizedText(zh="极低 <3.0", en="Very low <3.0"),
 }
 _LOCK = threading.Lock()  # rcParams are global: set them once
 
@@ -240,15 +219,20 @@ def agp_figure(snapshot: Snapshot, locale: LocaleCode, unit: str | None = None) 
 
 
 def _tir_bar(ax: Axes, tir: dict[str, float], locale: LocaleCode, unit: str) -> None:
-    labels = _BAND_LABELS_MMOL if unit == "mmol/L" else _BAND_LABELS
     bottom = 0.0
     label_y = -100.0
     for key in ("very_low", "low", "in_range", "high", "very_high"):
         share = tir[key]
-        ax.bar(0, share, bottom=bottom, color=_BAND_COLOURS[key], width=0.6)
+        ax.bar(0, share, bottom=bottom, color=BAND_COLOURS[key], width=0.6)
         # Labels at least 7 points apart, so thin bands stay readable.
         label_y = max(bottom + share / 2, label_y + 7.0)
-        ax.text(0.4, label_y, f"{labels[key].get(locale)}  {share:.0f}%", va="center", fontsize=8)
+        ax.text(
+            0.4,
+            label_y,
+            f"{band_label(key, unit).get(locale)}  {share:.0f}%",
+            va="center",
+            fontsize=8,
+        )
         bottom += share
     ax.set_xlim(-0.4, 2.6)
     ax.set_ylim(0, max(100.0, label_y + 4.0))

@@ -47,6 +47,15 @@ _BANDS_MMOL = {
     "very_low": LocalizedText(zh="极低 <3.0", en="Very low <3.0"),
 }
 
+BAND_COLOURS: Final = {key: colour for key, _, colour in _BANDS}
+
+
+def band_label(key: str, unit: str) -> LocalizedText:
+    """A time-in-range band's label, with its limits in the unit shown."""
+    if unit == "mmol/L":
+        return _BANDS_MMOL[key]
+    return next(label for band, label, _ in _BANDS if band == key)
+
 
 def _f(x: float) -> str:
     return f"{x:.1f}"
@@ -144,10 +153,10 @@ def agp_svg(
         f"{escape(_TIR_TITLE.get(locale))}</text>"
     )
     top = float(_PAD_T)
-    for key, band_label, colour in _BANDS:
+    for key, _, colour in _BANDS:
         share = tir[key]
         height = plot_h * share / 100.0
-        text = (_BANDS_MMOL[key] if unit != "mg/dL" else band_label).get(locale)
+        text = band_label(key, unit).get(locale)
         parts.append(
             f'<rect x="{bar_x}" y="{_f(top)}" width="24" height="{_f(height)}" fill="{colour}"/>'
         )
