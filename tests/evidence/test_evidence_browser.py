@@ -7,42 +7,26 @@ Uses Debian's chromium through Playwright's `executable_path` (see tests/web/tes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from aegle.bootstrap import Platform
-from aegle.settings import load_settings
-from tests.web.test_browser import chromium, phone_context, serve, shot, watch_console
+from tests.web.test_browser import (
+    chromium,
+    phone_context,
+    register,
+    shot,
+    watch_console,
+)
 
 pytestmark = pytest.mark.browser
-PASSWORD = "browser-pass-42"
 
 
-@pytest.fixture
-def live_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+@pytest.fixture(autouse=True)
+def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """User documents of this test's own (autouse: set before the server starts)."""
     monkeypatch.setenv("AEGLE_EVIDENCE_DIR", str(tmp_path / "evidence"))
-    settings = load_settings(
-        preset="test",
-        database={"url": f"sqlite:///{tmp_path / 'browser.db'}"},
-        app={"var_dir": tmp_path / "var"},
-    )
-    platform = Platform(settings)
-    platform.upgrade_database()
-    with serve(platform) as url:
-        yield url
-    platform.close()
-
-
-def register(page: Page, username: str) -> None:
-    page.goto("/register")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_label("再次输入密码").fill(PASSWORD)
-    page.get_by_role("button", name="注册账户").click()
-    expect(page).to_have_url(re.compile(r"/chat$"))
 
 
 def test_search_with_the_keyboard_and_open_a_passage(live_url: str) -> None:

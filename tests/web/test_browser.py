@@ -110,6 +110,16 @@ def live_url(tmp_path: Path) -> Iterator[str]:
     platform.close()
 
 
+def register(page: Page, username: str) -> None:
+    """Register in Chinese and land on the chat."""
+    page.goto("/register")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.get_by_role("button", name="注册账户").click()
+    expect(page).to_have_url(re.compile(r"/chat$"))
+
+
 def phone_context(browser: Browser, base_url: str, locale: str = "zh-CN") -> BrowserContext:
     """A phone-sized touch browser (360 px wide, 2x pixels)."""
     return browser.new_context(

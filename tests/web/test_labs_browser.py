@@ -9,14 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.labs.pdfmaker import make_pdf
 from tests.web.test_browser import (
-    PASSWORD,
     chromium,
     live_url,
     phone_context,
+    register,
     shot,
     watch_console,
 )
@@ -31,15 +31,6 @@ FIRST = """性别: 女  年龄: 40岁   采样时间: 2026-01-05
 钾 2.4 mmol/L 3.5-5.3
 """
 SECOND = FIRST.replace("2026-01-05", "2026-02-05").replace("血红蛋白 98 ↓", "血红蛋白 121")
-
-
-def register(page: Page, username: str) -> None:
-    page.goto("/register")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_label("再次输入密码").fill(PASSWORD)
-    page.get_by_role("button", name="注册账户").click()
-    expect(page).to_have_url(re.compile(r"/chat$"))
 
 
 def test_upload_a_report_in_the_chat(live_url: str, tmp_path: Path) -> None:
