@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.web.test_browser import (
     chromium,
+    live_url,
     phone_context,
     register,
     shot,
@@ -21,6 +22,7 @@ from tests.web.test_browser import (
 )
 
 pytestmark = pytest.mark.browser
+__all__ = ["live_url"]  # the fixture, re-used from the chat's browser test
 
 
 @pytest.fixture(autouse=True)
