@@ -30,6 +30,7 @@ from aegle.core.types import LocaleCode, Role
 from aegle.services.actor import Actor
 from aegle.services.audit import AuditLog
 from aegle.settings import AuthSettings
+from aegle.store.driver import DriverStatement
 from aegle.store.tables import ApiToken, Base, CareGrant, LoginAttempt, User, WebSession
 
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,32}$")
@@ -62,13 +63,13 @@ _TOKENS: Table = Base.metadata.tables["api_tokens"]
 _PRINCIPAL_COLUMNS = tuple(
     _USERS.c[name] for name in ("id", "username", "role", "display_name", "locale", "disabled")
 )
-_TOKEN_LOOKUP = (
+_TOKEN_LOOKUP = DriverStatement(
     select(*_PRINCIPAL_COLUMNS, _TOKENS.c.expires_at, _TOKENS.c.revoked_at)
     .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
     .where(_TOKENS.c.token_hash == bindparam("digest"))
 )
 _WEB_SESSIONS: Table = Base.metadata.tables["web_sessions"]
-_SESSION_LOOKUP = (
+_SESSION_LOOKUP = DriverStatement(
     select(
         *_PRINCIPAL_COLUMNS,
         _WEB_SESSIONS.c.expires_at,
@@ -284,8 +285,9 @@ class Accounts:
 
     def authenticate_token(self, raw: str) -> AuthenticatedUser:
         # Core, built once: this runs on every API request.
-        row = self._session.connection().execute(_TOKEN_LOOKUP, {"digest": secret_digest(raw)})
-        found = row.first()
+        found = _TOKEN_LOOKUP.execute(
+            self._session.connection(), {"digest": secret_digest(raw)}
+        ).first()
         if found is None or found.revoked_at is not None or found.expires_at <= self._clock.now():
             raise AuthenticationRequired()
         return AuthenticatedUser(user=_principal(found))
@@ -319,11 +321,9 @@ class Accounts:
 
     def authenticate_session(self, raw: str) -> AuthenticatedUser:
         # Core, built once: this runs on every web request.
-        row = (
-            self._session.connection()
-            .execute(_SESSION_LOOKUP, {"digest": secret_digest(raw)})
-            .first()
-        )
+        row = _SESSION_LOOKUP.execute(
+            self._session.connection(), {"digest": secret_digest(raw)}
+        ).first()
         if row is None or row.revoked_at is not None or row.expires_at <= self._clock.now():
             raise AuthenticationRequired()
         return AuthenticatedUser(user=_principal(row), csrf_token=row.csrf_token)

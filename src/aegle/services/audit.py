@@ -20,22 +20,26 @@ from sqlalchemy.orm import Session
 
 from aegle.core.ports import Clock
 from aegle.services.actor import Actor
+from aegle.store.driver import DriverStatement
 from aegle.store.tables import AuditEvent, AuditHead, Base
 
 GENESIS = "0" * 64
 # Built once: statement construction and cache keys are most of the ORM's per-call cost.
 _HEADS: Table = Base.metadata.tables["audit_head"]
-_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1)
+_HEAD = DriverStatement(select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1))
 _EVENTS: Table = Base.metadata.tables["audit_events"]
-_INSERT_EVENT = insert(_EVENTS)
-_ADVANCE = (
+_INSERT_EVENT = DriverStatement(insert(_EVENTS))
+_ADVANCE_STATEMENT = (
     update(_HEADS)
     .where(_HEADS.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_ADVANCE = DriverStatement(_ADVANCE_STATEMENT)
 # Advances the head only if it is still the one this process last saw.
-_ADVANCE_FROM = _ADVANCE.where(
-    _HEADS.c.seq == bindparam("old_seq"), _HEADS.c.hash == bindparam("old_hash")
+_ADVANCE_FROM = DriverStatement(
+    _ADVANCE_STATEMENT.where(
+        _HEADS.c.seq == bindparam("old_seq"), _HEADS.c.hash == bindparam("old_hash")
+    )
 )
 _PG_AUDIT_LOCK = 0x4AE61E  # advisory lock id serialising appends across workers
 
@@ -136,8 +140,8 @@ class AuditLog:
                 person_id,
                 outcome,
             )
-            moved = conn.execute(
-                _ADVANCE_FROM,
+            moved = _ADVANCE_FROM.execute(
+                conn,
                 {
                     "new_seq": event["seq"],
                     "new_hash": event["hash"],
@@ -148,7 +152,7 @@ class AuditLog:
             if moved.rowcount != 1:
                 known = None
         if known is None:
-            head = conn.execute(_HEAD).first()
+            head = _HEAD.execute(conn, {}).first()
             seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
             event = self._event(
                 actor, seq, prev_hash, action, resource_type, resource_id, person_id, outcome
@@ -156,8 +160,8 @@ class AuditLog:
             if head is None:
                 conn.execute(insert(_HEADS), {"id": 1, "seq": seq, "hash": event["hash"]})
             else:
-                conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": event["hash"]})
-        conn.execute(_INSERT_EVENT, event)
+                _ADVANCE.execute(conn, {"new_seq": seq, "new_hash": event["hash"]})
+        _INSERT_EVENT.execute(conn, event)
         self.written_head = (event["seq"], event["hash"])
 
     def _event(

@@ -22,6 +22,7 @@ from aegle.services.accounts import new_id
 from aegle.services.actor import Actor
 from aegle.services.health_data import HealthData
 from aegle.services.interviews import Interviews
+from aegle.store.driver import DriverStatement
 from aegle.store.tables import Base, Conversation, InterviewRecord
 
 HISTORY_TURNS = 10
@@ -31,27 +32,29 @@ _MESSAGES: Table = Base.metadata.tables["messages"]
 _INTERVIEWS: Table = Base.metadata.tables["interviews"]
 # One statement gives the owner and the conversation's unfinished interview (the newest), which
 # is used only after the access gate has allowed the actor in.
-_OWNER_AND_INTERVIEW = select(
-    _CONVERSATIONS.c.person_id,
-    select(_INTERVIEWS.c.id)
-    .where(
-        _INTERVIEWS.c.conversation_id == _CONVERSATIONS.c.id,
-        _INTERVIEWS.c.person_id == _CONVERSATIONS.c.person_id,
-        _INTERVIEWS.c.status == "active",
-    )
-    .order_by(_INTERVIEWS.c.created_at.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("active_interview_id"),
-).where(_CONVERSATIONS.c.id == bindparam("cid"))
-_RECENT = (
+_OWNER_AND_INTERVIEW = DriverStatement(
+    select(
+        _CONVERSATIONS.c.person_id,
+        select(_INTERVIEWS.c.id)
+        .where(
+            _INTERVIEWS.c.conversation_id == _CONVERSATIONS.c.id,
+            _INTERVIEWS.c.person_id == _CONVERSATIONS.c.person_id,
+            _INTERVIEWS.c.status == "active",
+        )
+        .order_by(_INTERVIEWS.c.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("active_interview_id"),
+    ).where(_CONVERSATIONS.c.id == bindparam("cid"))
+)
+_RECENT = DriverStatement(
     select(_MESSAGES.c.seq, _MESSAGES.c.role, _MESSAGES.c.text)
     .where(_MESSAGES.c.conversation_id == bindparam("cid"))
     .order_by(_MESSAGES.c.seq.desc())
     .limit(HISTORY_TURNS)
 )
-_INSERT_MESSAGE = insert(_MESSAGES)
-_TOUCH = (
+_INSERT_MESSAGE = DriverStatement(insert(_MESSAGES))
+_TOUCH = DriverStatement(
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("cid"))
     .values(
@@ -161,7 +164,7 @@ class Conversations:
         """Authorise access to one conversation; unknown and forbidden look the same (404).
         Also returns the id of the conversation's unfinished interview, if any."""
         connection = self._gate.session.connection()
-        row = connection.execute(_OWNER_AND_INTERVIEW, {"cid": conversation_id}).first()
+        row = _OWNER_AND_INTERVIEW.execute(connection, {"cid": conversation_id}).first()
         if row is None:
             raise NotFound()
         scope = self._gate.open(
@@ -260,7 +263,7 @@ class Conversations:
         scope, active_id = self._open(actor, conversation_id, "write")
         conn = scope.session.connection()
         # Core statements on this hot path: one query gives both the history and the last seq.
-        recent = conn.execute(_RECENT, {"cid": conversation_id}).all()
+        recent = _RECENT.execute(conn, {"cid": conversation_id}).all()
         history = tuple((row.role, row.text) for row in reversed(recent))
         active = (
             scope.session.get(InterviewRecord, active_id)
@@ -297,7 +300,7 @@ class Conversations:
         message and `reply` (the explanation) as the assistant's, so the thread keeps both."""
         text = message_text(f"📎 {file_name}", self._max_chars)
         scope, _ = self._open(actor, conversation_id, "write")
-        recent = scope.session.connection().execute(_RECENT, {"cid": conversation_id}).all()
+        recent = _RECENT.execute(scope.session.connection(), {"cid": conversation_id}).all()
         return self._append(scope, conversation_id, text, reply, locale, recent)
 
     def _append(
@@ -331,6 +334,6 @@ class Conversations:
             **common,
         )
         conn = scope.session.connection()
-        conn.execute(_INSERT_MESSAGE, [user_message.row(), reply_message.row()])
-        conn.execute(_TOUCH, {"cid": conversation_id, "now": now, "first_title": text[:60]})
+        _INSERT_MESSAGE.execute(conn, [user_message.row(), reply_message.row()])
+        _TOUCH.execute(conn, {"cid": conversation_id, "now": now, "first_title": text[:60]})
         return user_message, reply_message

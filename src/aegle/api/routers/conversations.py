@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
 from aegle.api.deps import IdPath, LocaleDep, PlatformDep, TokenDep, authenticated, short_db_work
 from aegle.api.schemas import (
@@ -83,7 +83,7 @@ def get_conversation(
         )
 
 
-@router.post("/{conversation_id}/messages")
+@router.post("/{conversation_id}/messages", response_model=MessageOut)
 @short_db_work
 def post_message(
     conversation_id: IdPath,
@@ -92,17 +92,23 @@ def post_message(
     platform: PlatformDep,
     token: TokenDep,
     locale: LocaleDep,
-) -> MessageOut:
+) -> Response:
     locale = normalize_locale(body.lang, locale)
     prepared = platform.prepare_turn(body.text, locale)  # outside the write lock
     with authenticated(platform, token, request) as (services, actor, _):
         _, reply_message, _ = services.conversations.post(
             actor, conversation_id, text=body.text, locale=locale, prepared=prepared
         )
-        public = message_public(reply_message)
-        return MessageOut(
-            reply=ReplyOut(
-                text=public.text, cards=public.cards, actions=public.actions, intent=public.intent
-            ),
-            message_id=reply_message.id,
-        )
+    payload = reply_message.payload
+    out = MessageOut(
+        reply=ReplyOut(
+            text=reply_message.text,
+            cards=payload.get("cards", []),
+            actions=payload.get("actions", []),
+            intent=reply_message.intent,
+        ),
+        message_id=reply_message.id,
+    )
+    # Serialised here, once: returned as a model, FastAPI would validate it all over again
+    # against `response_model` (which still documents the shape).
+    return Response(out.model_dump_json(), media_type="application/json")
