@@ -66,6 +66,13 @@ CRISIS: list[str] = [
 ]
 
 EMERGENCY: list[str] = [
+    # Peritonitis (rigid abdomen with pain) and bilious vomiting in a child (NICE CG84).
+    "肚子疼得厉害，而且肚子硬得像木板一样",
+    "My stomach hurts a lot and my belly is rigid",
+    "belly pain and it feels hard as a board",
+    "宝宝今天吐了好几次，吐的是绿色的水",
+    "My 2 month old baby is vomiting green",
+    "孩子呕吐物是黄绿色的",
     "胸口疼，出冷汗",
     "胸口像压了一块大石头一样疼",
     "我爸胸痛，疼到左胳膊，还一直冒汗",
@@ -145,6 +152,11 @@ EMERGENCY: list[str] = [
 ]
 
 BENIGN: list[str] = [
+    # Look-alikes of the acute-abdomen rules: an adult's bile after vomiting, bloating, food.
+    "我昨天吐了，吐出来有点黄绿色的胆汁，现在好了",
+    "宝宝肚子硬硬的，是胀气吗",
+    "小孩吃了绿色的蔬菜后吐了",
+    "I had green tea and then felt sick",
     "",
     "你好",
     "累死了",
