@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import yaml
 
 from aegle.core.errors import ConfigurationError
-from aegle.labs.catalogue import KNOWLEDGE_DIR, load_catalogue, normalize_name
+from aegle.labs.catalogue import KNOWLEDGE_DIR, age_in_years, load_catalogue, normalize_name
 from aegle.labs.units import normalize_unit
 
 CATALOGUE = load_catalogue()
@@ -75,7 +76,10 @@ def test_age_bands_are_respected() -> None:
     assert old is not None
     assert young.high == 97
     assert old.high == 111
-    assert crea.interval_for("M", 5) is None  # no child interval: never apply adult numbers
+    child = crea.interval_for("M", 5)
+    assert child is not None
+    assert child.source == "wst780_2021"  # a child's band, never the adult numbers
+    assert crea.interval_for("M", 19) is None  # WS/T 780 ends at 18, WS/T 404.5 starts at 20
     alp = CATALOGUE.by_id["alp"]
     assert alp.interval_for("F", 55) is not None
     assert alp.interval_for("F", 55).high == 135
@@ -89,9 +93,13 @@ def test_aliases_printed_on_reports_resolve() -> None:
 
 
 def test_intervals_do_not_overlap_for_the_same_person() -> None:
+    # Every day of the first two years (children's bands change at 28 days, 6 months, 1 year),
+    # then every month to 80.
+    ages = [age_in_years(day, "d") for day in range(0, 731)]
+    ages += [age_in_years(month, "mo") for month in range(24, 960)]
     for test in CATALOGUE.tests:
         for sex in ("M", "F"):
-            for age in range(18, 80):
+            for age in ages:
                 matches = [r for r in test.reference_intervals if r.applies(sex, age)]
                 assert len(matches) <= 1, (test.id, sex, age)
 
@@ -189,6 +197,67 @@ def test_bad_biological_variation_is_an_error(tmp_path: Path, bv: dict[str, obje
     target = tmp_path / "tests_liver.yaml"
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     data["tests"][0]["biological_variation"] = bv
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_catalogue(tmp_path)
+
+
+def test_children_s_intervals_load_with_provenance() -> None:
+    children = {
+        test.id: [r for r in test.reference_intervals if r.age_max is not None and r.age_max <= 18]
+        for test in CATALOGUE.tests
+    }
+    children = {test_id: bands for test_id, bands in children.items() if bands}
+    cbc = {"wbc", "neut_pct", "lymph_abs", "hgb", "plt"}
+    chemistry = {"alt", "ast", "alp", "ggt", "tp", "alb", "crea"}
+    assert set(children) == cbc | chemistry
+    titles = {"wst779_2021": "WS/T 779-2021", "wst780_2021": "WS/T 780-2021"}
+    for test_id, bands in children.items():
+        expected = "wst779_2021" if test_id in cbc else "wst780_2021"
+        assert {r.source for r in bands} == {expected}, test_id
+        source = CATALOGUE.sources[expected]
+        assert source.title.startswith(titles[expected])
+        assert "28 days to 18 years" in source.section
+        # Bands start at 28 days and run without gaps to the 18th birthday, for both sexes.
+        for sex in ("M", "F"):
+            mine = sorted((r for r in bands if r.sex in ("any", sex)), key=lambda r: r.age_min)
+            assert mine[0].age_min == age_in_years(28, "d"), test_id
+            assert mine[-1].age_max == 18, test_id
+            for before, after in itertools.pairwise(mine):
+                assert before.age_max == after.age_min, (test_id, sex)
+
+
+@pytest.mark.parametrize(
+    ("bound", "years"),
+    [("28d", 28 / 365), ("4w", 28 / 365), ("6mo", 0.5), ("13y", 13.0), (2, 2.0)],
+)
+def test_age_bounds_may_carry_a_unit(tmp_path: Path, bound: object, years: float) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "tests_liver.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tests"][0]["reference_intervals"] = [
+        {
+            "age_min": bound,
+            "age_max": 19,
+            "low": 1,
+            "high": 2,
+            "unit": "U/L",
+            "source": "wst780_2021",
+        },
+    ]
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    interval = load_catalogue(tmp_path).by_id[data["tests"][0]["id"]].reference_intervals[0]
+    assert interval.age_min == years
+
+
+@pytest.mark.parametrize("bound", ["28 days", "6m", "-1y", "y", "2.5.1y", "six months"])
+def test_a_bad_age_bound_is_a_load_error(tmp_path: Path, bound: str) -> None:
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "tests_liver.yaml"
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["tests"][0]["reference_intervals"][0]["age_min"] = bound
     target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigurationError):
         load_catalogue(tmp_path)

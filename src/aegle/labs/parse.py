@@ -17,7 +17,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue, normalize_name
+from aegle.labs.catalogue import (
+    AgeUnit,
+    Catalogue,
+    LabTest,
+    age_in_years,
+    default_catalogue,
+    normalize_name,
+)
 from aegle.labs.model import Comparator, Flag, LabItem, ParsedReport, Qualitative, RefRange
 from aegle.labs.units import normalize_unit
 
@@ -97,8 +104,16 @@ GRADE_RE = re.compile(r"^(?:阳性)?\(?([1-4]\+|\+{1,4})\)?$")
 SEX_RE = re.compile(
     r"(?:性\s*别|\bsex|\bgender)\s*[:：]?\s*(男|女|male|female|m|f)\b", re.IGNORECASE
 )
-# "\b" keeps "Page 2 of 3" from reading as an age of 2.
-AGE_RE = re.compile(r"(?:年\s*龄|\bage)\s*[:：]?\s*(\d{1,3})\s*(岁|月|天|y|years?|months?)?", re.I)
+# "\b" keeps "Page 2 of 3" from reading as an age of 2. Children's ages come as "6个月",
+# "1岁2个月", "28天" or "3 weeks"; a bare "m" is never months ("Age: 45 M" is a sex).
+AGE_RE = re.compile(
+    r"(?:年\s*龄|\bage)\s*[:：]?\s*(\d{1,3})\s*"
+    r"(岁|个?月|天|日|周|y(?:ears?|rs?)?\b|mo(?:nths?)?\b|days?\b|w(?:ee)?ks?\b)?"
+    r"(?:\s*(\d{1,2})\s*(?:个?月|mo(?:nths?)?\b))?",
+    re.I,
+)
+_AGE_UNITS: dict[str, AgeUnit] = {"岁": "y", "y": "y", "月": "mo", "mo": "mo", "天": "d"}
+_AGE_UNITS.update({"日": "d", "da": "d", "周": "w", "w": "w"})
 
 
 @dataclass
@@ -524,10 +539,11 @@ def _demographics(text: str) -> tuple[str | None, float | None]:
     age_match = AGE_RE.search(text)
     age: float | None = None
     if age_match:
-        years = float(age_match.group(1))
-        unit = (age_match.group(2) or "岁").casefold()
-        age = years / 12 if unit.startswith(("月", "month")) else years
-        age = years / 365 if unit.startswith("天") else age
+        unit = (age_match.group(2) or "岁").casefold().removeprefix("个")
+        key = next(k for k in _AGE_UNITS if unit.startswith(k))
+        age = age_in_years(float(age_match.group(1)), _AGE_UNITS[key])
+        if age_match.group(3):
+            age += age_in_years(float(age_match.group(3)), "mo")
     return (sex_match.group(1) if sex_match else None), age
 
 
