@@ -261,3 +261,15 @@ def test_a_bad_age_bound_is_a_load_error(tmp_path: Path, bound: str) -> None:
     target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigurationError):
         load_catalogue(tmp_path)
+
+
+def test_total_bilirubin_has_only_an_upper_limit_by_sex() -> None:
+    tbil = CATALOGUE.by_id["tbil"]
+    male, female = tbil.interval_for("M", 40), tbil.interval_for("F", 40)
+    assert male is not None
+    assert female is not None
+    assert (male.low, male.high, male.source) == (None, 26.0, "wst404_4_2018")
+    assert (female.low, female.high) == (None, 21.0)
+    assert tbil.interval_for(None, 40) is None  # the limit depends on sex
+    assert tbil.interval_for("M", 10) is None  # WS/T 780 bilirubin is not encoded
+    assert not CATALOGUE.by_id["dbil"].reference_intervals  # depends on the analytical system
