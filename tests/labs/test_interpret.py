@@ -160,6 +160,14 @@ def test_children_see_paediatrics_and_get_children_s_defaults_only() -> None:
     assert any((c.title or "").startswith("WS/T 779-2021") for c in result.citations)
 
 
+def test_a_finger_prick_report_says_why_it_has_no_default() -> None:
+    result = explain(parse_text("性别：女  年龄：3岁  标本：末梢血\n血红蛋白  105  g/L\n"))
+    assert [a.item.test_id for a in result.unknown] == ["hgb"]
+    notes = [note.en for note in result.notes]
+    assert any("capillary" in note for note in notes)
+    assert "末梢" in explanation_text(result, "zh-CN")
+
+
 def test_a_child_s_normal_value_is_not_flagged_by_adult_numbers() -> None:
     # 12.0 x10^9/L is above the adult 9.5 but inside WS/T 779's 5.1-14.1 at 1-2 years.
     result = explain(parse_text("性别：女  年龄：18个月\n白细胞计数  12.0  10^9/L\n"))

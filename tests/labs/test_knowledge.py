@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,6 +16,17 @@ from aegle.labs.catalogue import KNOWLEDGE_DIR, age_in_years, load_catalogue, no
 from aegle.labs.units import normalize_unit
 
 CATALOGUE = load_catalogue()
+
+
+def _edited_copy(tmp_path: Path, name: str, edit: Callable[[dict[str, Any]], object]) -> Path:
+    """The knowledge folder copied into tmp_path, `edit` applied to the first test of `name`."""
+    for path in KNOWLEDGE_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / name
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    edit(data["tests"][0])
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return tmp_path
 
 
 def test_catalogue_has_the_common_panels() -> None:
@@ -105,25 +118,19 @@ def test_intervals_do_not_overlap_for_the_same_person() -> None:
 
 
 def test_unknown_keys_are_errors(tmp_path: Path) -> None:
-    for path in KNOWLEDGE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / "tests_cbc.yaml"
-    data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    data["tests"][0]["made_up_key"] = 1
-    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = _edited_copy(tmp_path, "tests_cbc.yaml", lambda test: test.update(made_up_key=1))
     with pytest.raises(ConfigurationError):
-        load_catalogue(tmp_path)
+        load_catalogue(folder)
 
 
 def test_unresolved_source_is_an_error(tmp_path: Path) -> None:
-    for path in KNOWLEDGE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / "tests_liver.yaml"
-    data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    data["tests"][0]["reference_intervals"][0]["source"] = "nowhere"
-    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = _edited_copy(
+        tmp_path,
+        "tests_liver.yaml",
+        lambda test: test["reference_intervals"][0].update(source="nowhere"),
+    )
     with pytest.raises(ConfigurationError):
-        load_catalogue(tmp_path)
+        load_catalogue(folder)
 
 
 def test_every_synthea_lab_code_maps_to_a_catalogue_test() -> None:
@@ -192,14 +199,11 @@ def test_every_biological_variation_entry_has_a_source_and_a_plausible_cv() -> N
     ],
 )
 def test_bad_biological_variation_is_an_error(tmp_path: Path, bv: dict[str, object]) -> None:
-    for path in KNOWLEDGE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / "tests_liver.yaml"
-    data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    data["tests"][0]["biological_variation"] = bv
-    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = _edited_copy(
+        tmp_path, "tests_liver.yaml", lambda test: test.update(biological_variation=bv)
+    )
     with pytest.raises(ConfigurationError):
-        load_catalogue(tmp_path)
+        load_catalogue(folder)
 
 
 def test_children_s_intervals_load_with_provenance() -> None:
@@ -232,35 +236,30 @@ def test_children_s_intervals_load_with_provenance() -> None:
     [("28d", 28 / 365), ("4w", 28 / 365), ("6mo", 0.5), ("13y", 13.0), (2, 2.0)],
 )
 def test_age_bounds_may_carry_a_unit(tmp_path: Path, bound: object, years: float) -> None:
-    for path in KNOWLEDGE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / "tests_liver.yaml"
-    data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    data["tests"][0]["reference_intervals"] = [
-        {
-            "age_min": bound,
-            "age_max": 19,
-            "low": 1,
-            "high": 2,
-            "unit": "U/L",
-            "source": "wst780_2021",
-        },
-    ]
-    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    interval = load_catalogue(tmp_path).by_id[data["tests"][0]["id"]].reference_intervals[0]
-    assert interval.age_min == years
+    interval = {
+        "age_min": bound,
+        "age_max": 19,
+        "low": 1,
+        "high": 2,
+        "unit": "U/L",
+        "source": "wst780_2021",
+    }
+    folder = _edited_copy(
+        tmp_path, "tests_liver.yaml", lambda test: test.update(reference_intervals=[interval])
+    )
+    loaded = load_catalogue(folder).by_id["alt"].reference_intervals[0]
+    assert loaded.age_min == years
 
 
 @pytest.mark.parametrize("bound", ["28 days", "6m", "-1y", "y", "2.5.1y", "six months"])
 def test_a_bad_age_bound_is_a_load_error(tmp_path: Path, bound: str) -> None:
-    for path in KNOWLEDGE_DIR.glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    target = tmp_path / "tests_liver.yaml"
-    data = yaml.safe_load(target.read_text(encoding="utf-8"))
-    data["tests"][0]["reference_intervals"][0]["age_min"] = bound
-    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = _edited_copy(
+        tmp_path,
+        "tests_liver.yaml",
+        lambda test: test["reference_intervals"][0].update(age_min=bound),
+    )
     with pytest.raises(ConfigurationError):
-        load_catalogue(tmp_path)
+        load_catalogue(folder)
 
 
 def test_total_bilirubin_has_only_an_upper_limit_by_sex() -> None:
@@ -273,3 +272,17 @@ def test_total_bilirubin_has_only_an_upper_limit_by_sex() -> None:
     assert tbil.interval_for(None, 40) is None  # the limit depends on sex
     assert tbil.interval_for("M", 10) is None  # WS/T 780 bilirubin is not encoded
     assert not CATALOGUE.by_id["dbil"].reference_intervals  # depends on the analytical system
+
+
+def test_venous_intervals_are_marked_and_a_bad_sample_is_a_load_error(tmp_path: Path) -> None:
+    for test in CATALOGUE.tests:
+        for interval in test.reference_intervals:
+            venous = interval.source in ("wst405_2012", "wst779_2021")
+            assert (interval.sample == "venous") is venous, (test.id, interval.source)
+    folder = _edited_copy(
+        tmp_path,
+        "tests_cbc.yaml",
+        lambda test: test["reference_intervals"][0].update(sample="arterial"),
+    )
+    with pytest.raises(ConfigurationError):
+        load_catalogue(folder)

@@ -145,6 +145,29 @@ def test_printed_child_ages_pick_the_band_at_its_edges(
     assert got == (low, high)
 
 
+@pytest.mark.parametrize(
+    ("header", "sample", "has_default"),
+    [
+        ("标本：末梢血", "capillary", False),
+        ("样本类型：全血（末梢）", "capillary", False),
+        ("Specimen: capillary blood", "capillary", False),
+        ("标本：静脉血", "venous", True),
+        ("标本：全血", None, True),  # not stated: the venous default applies, as for adults
+    ],
+)
+def test_a_finger_prick_blood_count_gets_no_venous_default(
+    header: str, sample: str | None, has_default: bool
+) -> None:
+    report = PARSER.parse(f"性别：男  年龄：4岁  {header}\n白细胞计数 12.5 10^9/L\nALT 20 U/L")
+    assert report.sample == sample
+    wbc, alt = report.items
+    assert (wbc.reference_range is not None) is has_default
+    assert wbc.flag == ("H" if has_default else None)
+    assert alt.reference_range is not None  # WS/T 780 chemistry is serum, unaffected
+    adult = PARSER.parse(f"性别：女  年龄：40岁  {header}\n血红蛋白 100 g/L")
+    assert (adult.items[0].reference_range is not None) is has_default  # WS/T 405 is venous too
+
+
 def test_sex_is_never_read_as_months() -> None:
     report = PARSER.parse("Age: 45 M\nWBC 6.0 10^9/L")
     assert report.age == 45

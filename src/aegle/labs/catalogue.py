@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aegle.core.errors import ConfigurationError
 from aegle.core.types import Frozen, LocalizedText, Source
+from aegle.labs.model import BloodSample
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 
@@ -76,6 +77,9 @@ class ReferenceInterval(Frozen):
     high: float | None = None
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    sample: BloodSample | None = Field(
+        default=None, description="Blood the interval was established on (WS/T 405/779: venous)"
+    )
     note: LocalizedText | None = None
 
     _ages = field_validator("age_min", "age_max", mode="before")(_age_bound)
@@ -94,7 +98,13 @@ class ReferenceInterval(Frozen):
     def covers_adults(self) -> bool:
         return self.age_max is None or self.age_max > ADULT_AGE
 
-    def applies(self, sex: str | None, age: float | None) -> bool:
+    def applies(
+        self, sex: str | None, age: float | None, sample: BloodSample | None = None
+    ) -> bool:
+        # A venous interval is no default for a finger-prick sample (and a capillary one would
+        # need the report to say capillary); an unstated sample is taken as venous.
+        if self.sample is not None and self.sample != (sample or "venous"):
+            return False
         if self.sex != "any" and sex is not None and sex != self.sex:
             return False
         if self.sex != "any" and sex is None:
@@ -200,10 +210,12 @@ class LabTest(Frozen):
             ids.add(self.biological_variation.source)
         return ids
 
-    def interval_for(self, sex: str | None, age: float | None) -> ReferenceInterval | None:
+    def interval_for(
+        self, sex: str | None, age: float | None, sample: BloodSample | None = None
+    ) -> ReferenceInterval | None:
         """The default interval for this person; with no age, only when one band fits all
         adults of that sex (never guess between age bands; children's bands need an age)."""
-        matches = [interval for interval in self.reference_intervals if interval.applies(sex, age)]
+        matches = [r for r in self.reference_intervals if r.applies(sex, age, sample)]
         if age is None:
             same_sex = [r for r in self.reference_intervals if r.sex in ("any", sex)]
             adult = [r for r in same_sex if r.covers_adults]
