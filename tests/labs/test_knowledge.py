@@ -286,3 +286,16 @@ def test_venous_intervals_are_marked_and_a_bad_sample_is_a_load_error(tmp_path: 
     )
     with pytest.raises(ConfigurationError):
         load_catalogue(folder)
+
+
+@pytest.mark.parametrize("test_id", ["wbc", "hgb", "alt", "alp", "ggt", "alb", "crea"])
+def test_each_child_band_starts_on_its_edge(test_id: str) -> None:
+    test = CATALOGUE.by_id[test_id]
+    day = age_in_years(1, "d")
+    for band in test.reference_intervals:
+        if band.age_max is None or band.age_max > 18:
+            continue
+        sex = "F" if band.sex == "any" else band.sex
+        assert test.interval_for(sex, band.age_min) == band, (test_id, band)
+        assert test.interval_for(sex, band.age_max - day) == band, (test_id, band)
+        assert test.interval_for(sex, band.age_min - day) != band, (test_id, band)
