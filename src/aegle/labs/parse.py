@@ -120,8 +120,18 @@ AGE_RE = re.compile(
     r"(?:\s*(\d{1,2})\s*(?:个?月|mo(?:nths?)?\b))?",
     re.I,
 )
-_AGE_UNITS: dict[str, AgeUnit] = {"岁": "y", "y": "y", "月": "mo", "mo": "mo", "天": "d"}
-_AGE_UNITS.update({"日": "d", "da": "d", "周": "w", "w": "w"})
+# Prefix of the printed unit (casefolded, 个 dropped) -> unit.
+_AGE_UNITS: dict[str, AgeUnit] = {
+    "岁": "y",
+    "y": "y",
+    "月": "mo",
+    "mo": "mo",
+    "天": "d",
+    "日": "d",
+    "da": "d",
+    "周": "w",
+    "w": "w",
+}
 # "标本：末梢血" / "全血(末梢)" / "Specimen: capillary": venous defaults then do not apply.
 CAPILLARY_RE = re.compile(
     r"末梢|指尖血|手指血|指血|毛细血管血|\bcapillary\b|\bfinger[\s-]?(?:prick|stick)", re.I
