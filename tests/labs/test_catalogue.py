@@ -19,10 +19,13 @@ INTERVAL_SOURCES = {
     "wst404_1_2012",
     "wst404_2_2012",
     "wst404_3_2012",
+    "wst404_4_2018",
     "wst404_5_2015",
     "wst404_6_2015",
     "wst404_7_2015",
     "wst404_8_2015",
+    "wst779_2021",
+    "wst780_2021",
     "cn_lipid_2023",
     "cn_t2dm_2020",
 }
@@ -170,8 +173,13 @@ def test_adult_intervals_match_ws_t(
 
 
 def test_no_default_interval_for_children_or_assay_dependent_tests() -> None:
-    for test_id in ("hgb", "alt", "crea", "tc", "ldl"):
+    # Children get only what WS/T 779/780 publish: never an adult number, never a lipid cut-point.
+    for test_id in ("rbc", "mcv", "k", "urea", "tc", "ldl"):
         assert CATALOGUE.by_id[test_id].interval_for("M", 8) is None, test_id
+    for test_id in ("hgb", "alt", "crea"):
+        interval = CATALOGUE.by_id[test_id].interval_for("M", 8)
+        assert interval is not None, test_id
+        assert interval.source in ("wst779_2021", "wst780_2021"), test_id
     for test_id in ("tsh", "afp", "scc", "he4", "il6", "che", "tba", "pta"):
         assert not CATALOGUE.by_id[test_id].reference_intervals, test_id
 

@@ -141,15 +141,38 @@ def test_citations_resolve_and_are_numbered() -> None:
     assert "[1]" in text
 
 
-def test_children_see_paediatrics_and_get_no_adult_defaults() -> None:
+def test_children_see_paediatrics_and_get_children_s_defaults_only() -> None:
     report = parse_text(
         "性别：男  年龄：2岁\n白细胞计数  3.86  10^9/L  4.00~10.00\n血红蛋白  105  g/L\n"
+        "红细胞计数  4.2  10^12/L\n"
     )
     result = explain(report)
     assert result.departments[0].code == "07"
     assert result.notes
+    low_hgb = next(a for a in result.abnormal if a.item.test_id == "hgb")
+    assert low_hgb.status == "low"  # 105 g/L is below WS/T 779's 112 at 2-6 years
+    assert [a.item.test_id for a in result.unknown] == ["rbc"]  # no children's RBC encoded
+    zh, en = explanation_text(result, "zh-CN"), explanation_text(result, "en")
+    assert "儿童" in zh
+    assert "WS/T 779-2021" in zh
+    assert "112" in zh
+    assert "WS/T 779-2021" in en
+    assert any((c.title or "").startswith("WS/T 779-2021") for c in result.citations)
+
+
+def test_a_finger_prick_report_says_why_it_has_no_default() -> None:
+    result = explain(parse_text("性别：女  年龄：3岁  标本：末梢血\n血红蛋白  105  g/L\n"))
     assert [a.item.test_id for a in result.unknown] == ["hgb"]
-    assert "儿童" in explanation_text(result, "zh-CN")
+    notes = [note.en for note in result.notes]
+    assert any("capillary" in note for note in notes)
+    assert "末梢" in explanation_text(result, "zh-CN")
+
+
+def test_a_child_s_normal_value_is_not_flagged_by_adult_numbers() -> None:
+    # 12.0 x10^9/L is above the adult 9.5 but inside WS/T 779's 5.1-14.1 at 1-2 years.
+    result = explain(parse_text("性别：女  年龄：18个月\n白细胞计数  12.0  10^9/L\n"))
+    assert [a.item.test_id for a in result.normal] == ["wbc"]
+    assert result.triage == TriageLevel.SELF_CARE
 
 
 def test_infection_pattern_needs_neutrophils() -> None:

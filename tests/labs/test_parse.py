@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aegle.labs.catalogue import default_catalogue
+from aegle.labs.catalogue import age_in_years, default_catalogue
 from aegle.labs.parse import ReportParser, parse_text
 
 PARSER = ReportParser()
@@ -85,10 +85,92 @@ def test_default_range_is_converted_into_the_printed_unit() -> None:
     assert item.flag == "H"
 
 
-def test_no_default_for_children() -> None:
-    item = one("血红蛋白 105 g/L", sex="M", age=2)
-    assert item.reference_range is None
-    assert item.flag is None
+def test_children_get_the_ws_t_779_band_for_their_age() -> None:
+    toddler = one("血红蛋白 105 g/L", sex="M", age=2)
+    assert toddler.reference_range is not None
+    assert (toddler.reference_range.low, toddler.reference_range.high) == (112, 149)
+    assert toddler.reference_range.origin == "default"
+    assert toddler.reference_range.source == "wst779_2021"
+    assert toddler.flag == "L"
+    infant = one("血红蛋白 105 g/L", sex="M", age=0.5)  # 6 months: 97-141, so not low
+    assert infant.reference_range is not None
+    assert (infant.reference_range.low, infant.reference_range.high) == (97, 141)
+    assert infant.flag is None
+    adult = one("血红蛋白 105 g/L", sex="M", age=18)  # the 18th birthday starts WS/T 405
+    assert adult.reference_range is not None
+    assert adult.reference_range.source == "wst405_2012"
+
+
+def test_a_printed_range_still_wins_for_a_child() -> None:
+    item = one("血红蛋白 105 g/L 110-160", sex="M", age=2)
+    assert item.reference_range is not None
+    assert item.reference_range.origin == "printed"
+    assert (item.reference_range.low, item.reference_range.high) == (110, 160)
+
+
+def test_no_default_for_a_child_where_no_children_s_standard_is_encoded() -> None:
+    for line in ("红细胞计数 4.1 10^12/L", "钾 4.0 mmol/L", "总胆固醇 4.0 mmol/L"):
+        item = one(line, sex="F", age=5)
+        assert item.reference_range is None, line
+        assert item.flag is None, line
+    newborn = one("血红蛋白 150 g/L", sex="F", age=age_in_years(20, "d"))  # WS/T 779 starts at 28 d
+    assert newborn.reference_range is None
+
+
+@pytest.mark.parametrize(
+    ("header", "low", "high"),
+    [
+        ("年龄：27天", None, None),  # below 28 days: no children's band
+        ("年龄：28天", 4.3, 14.2),
+        ("年龄：4周", 4.3, 14.2),
+        ("年龄：5个月", 4.3, 14.2),
+        ("年龄：6个月", 4.8, 14.6),
+        ("年龄：11月", 4.8, 14.6),
+        ("年龄：1岁", 5.1, 14.1),
+        ("年龄：1岁11个月", 5.1, 14.1),
+        ("年龄：2岁", 4.4, 11.9),
+        ("Age: 7 months", 4.8, 14.6),
+        ("年龄：12岁", 4.3, 11.3),
+        ("年龄：13岁", 4.1, 11.0),
+        ("年龄：17岁", 4.1, 11.0),
+        ("年龄：18岁", 3.5, 9.5),
+    ],
+)
+def test_printed_child_ages_pick_the_band_at_its_edges(
+    header: str, low: float | None, high: float | None
+) -> None:
+    report = PARSER.parse(f"性别：女  {header}\n白细胞计数 9.0 10^9/L")
+    ref = report.items[0].reference_range
+    got = (ref.low, ref.high) if ref else (None, None)
+    assert got == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("header", "sample", "has_default"),
+    [
+        ("标本：末梢血", "capillary", False),
+        ("样本类型：全血（末梢）", "capillary", False),
+        ("Specimen: capillary blood", "capillary", False),
+        ("标本：静脉血", "venous", True),
+        ("标本：全血", None, True),  # not stated: the venous default applies, as for adults
+    ],
+)
+def test_a_finger_prick_blood_count_gets_no_venous_default(
+    header: str, sample: str | None, has_default: bool
+) -> None:
+    report = PARSER.parse(f"性别：男  年龄：4岁  {header}\n白细胞计数 12.5 10^9/L\nALT 20 U/L")
+    assert report.sample == sample
+    wbc, alt = report.items
+    assert (wbc.reference_range is not None) is has_default
+    assert wbc.flag == ("H" if has_default else None)
+    assert alt.reference_range is not None  # WS/T 780 chemistry is serum, unaffected
+    adult = PARSER.parse(f"性别：女  年龄：40岁  {header}\n血红蛋白 100 g/L")
+    assert (adult.items[0].reference_range is not None) is has_default  # WS/T 405 is venous too
+
+
+def test_sex_is_never_read_as_months() -> None:
+    report = PARSER.parse("Age: 45 M\nWBC 6.0 10^9/L")
+    assert report.age == 45
 
 
 def test_names_as_printed_and_ocr_glued_values() -> None:

@@ -12,13 +12,14 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aegle.core.errors import ConfigurationError
 from aegle.core.types import Frozen, LocalizedText, Source
+from aegle.labs.model import BloodSample
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 
@@ -26,6 +27,36 @@ Sex = Literal["any", "M", "F"]
 Specimen = Literal["blood", "serum", "plasma", "urine", "stool", "calculated"]
 Kind = Literal["quantitative", "qualitative"]
 LOINC_PATTERN = r"^\d{1,7}-\d$"
+
+# Ages are years (float). Children's bands start at 28 days or 6 months, so the knowledge files
+# may write an age bound as "28d", "6mo" or "13y"; the loader and the report parser convert with
+# the same function, so a printed "28天" lands exactly on a band's edge.
+AgeUnit = Literal["d", "w", "mo", "y"]
+_DAYS_PER_YEAR = 365
+_AGE_BOUND_RE = re.compile(r"^(\d+(?:\.\d+)?)(d|w|mo|y)$")
+# A band that ends by this age is a child's band; without an age it is never a candidate.
+ADULT_AGE = 18
+
+
+def age_in_years(amount: float, unit: AgeUnit) -> float:
+    """An age given in days, weeks, months or years, in years."""
+    if unit == "d":
+        return amount / _DAYS_PER_YEAR
+    if unit == "w":
+        return amount * 7 / _DAYS_PER_YEAR
+    if unit == "mo":
+        return amount / 12
+    return float(amount)
+
+
+def _age_bound(value: object) -> object:
+    """`28d` / `6mo` / `13y` -> years; numbers pass through; any other string is an error."""
+    if not isinstance(value, str):
+        return value
+    match = _AGE_BOUND_RE.match(value.strip())
+    if match is None:
+        raise ValueError(f"age bound {value!r}: write years or a number with d, w, mo or y")
+    return age_in_years(float(match.group(1)), cast(AgeUnit, match.group(2)))
 
 
 class Conversion(Frozen):
@@ -37,7 +68,7 @@ class Conversion(Frozen):
 
 
 class ReferenceInterval(Frozen):
-    """A default interval; age band is [age_min, age_max) in years."""
+    """A default interval; age band is [age_min, age_max) in years (see `age_in_years`)."""
 
     sex: Sex = "any"
     age_min: float = Field(default=0, ge=0)
@@ -46,7 +77,12 @@ class ReferenceInterval(Frozen):
     high: float | None = None
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    sample: BloodSample | None = Field(
+        default=None, description="Blood the interval was established on (WS/T 405/779: venous)"
+    )
     note: LocalizedText | None = None
+
+    _ages = field_validator("age_min", "age_max", mode="before")(_age_bound)
 
     @model_validator(mode="after")
     def _bounds(self) -> ReferenceInterval:
@@ -58,14 +94,24 @@ class ReferenceInterval(Frozen):
             raise ValueError("age_max must be above age_min")
         return self
 
-    def applies(self, sex: str | None, age: float | None) -> bool:
+    @property
+    def covers_adults(self) -> bool:
+        return self.age_max is None or self.age_max > ADULT_AGE
+
+    def applies(
+        self, sex: str | None, age: float | None, sample: BloodSample | None = None
+    ) -> bool:
+        # A venous interval is no default for a finger-prick sample (and a capillary one would
+        # need the report to say capillary); an unstated sample is taken as venous.
+        if self.sample is not None and self.sample != (sample or "venous"):
+            return False
         if self.sex != "any" and sex is not None and sex != self.sex:
             return False
         if self.sex != "any" and sex is None:
             return False
         if age is None:
             # Without an age only an adult band that starts at adulthood is a safe default.
-            return self.age_min <= 20
+            return self.covers_adults and self.age_min <= 20
         return self.age_min <= age and (self.age_max is None or age < self.age_max)
 
 
@@ -164,13 +210,16 @@ class LabTest(Frozen):
             ids.add(self.biological_variation.source)
         return ids
 
-    def interval_for(self, sex: str | None, age: float | None) -> ReferenceInterval | None:
+    def interval_for(
+        self, sex: str | None, age: float | None, sample: BloodSample | None = None
+    ) -> ReferenceInterval | None:
         """The default interval for this person; with no age, only when one band fits all
-        adults of that sex (never guess between age bands)."""
-        matches = [interval for interval in self.reference_intervals if interval.applies(sex, age)]
+        adults of that sex (never guess between age bands; children's bands need an age)."""
+        matches = [r for r in self.reference_intervals if r.applies(sex, age, sample)]
         if age is None:
             same_sex = [r for r in self.reference_intervals if r.sex in ("any", sex)]
-            return matches[0] if len(same_sex) == 1 and matches else None
+            adult = [r for r in same_sex if r.covers_adults]
+            return matches[0] if len(adult) == 1 and matches else None
         return matches[0] if matches else None
 
     def factor_from(self, unit: str) -> float | None:

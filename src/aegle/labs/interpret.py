@@ -91,9 +91,21 @@ LIMITATIONS = LocalizedText(
 
 CHILD_AGE = 14  # 儿科 sees children under 14 in Chinese hospitals.
 CHILD_NOTE = LocalizedText(
-    zh="这是儿童的化验单：儿童的参考范围随年龄变化，本说明只使用报告上印的参考范围，不套用成人默认值。",
-    en="This is a child's report: children's reference ranges change with age, so only the "
-    "ranges printed on the report are used, never adult defaults.",
+    zh="这是儿童的化验单：儿童的参考范围随年龄变化。报告上印的参考范围优先；没有印时，只有国家儿童标准"
+    "覆盖的项目按年龄使用儿童参考区间（血常规按 WS/T 779-2021 静脉血，生化按 WS/T 780-2021），"
+    "从不套用成人默认值。",
+    en="This is a child's report: children's reference ranges change with age. A range printed on "
+    "the report comes first; where none is printed, only tests covered by the national children's "
+    "standards get an age-matched default (blood count: WS/T 779-2021, venous blood; chemistry: "
+    "WS/T 780-2021), never an adult one.",
+)
+
+CAPILLARY_NOTE = LocalizedText(
+    zh="报告写明是指尖（末梢）血：血常规的默认参考范围是按静脉血制定的，这里没有使用，"
+    "请以报告上印的参考范围为准。",
+    en="The report says the blood was a finger-prick (capillary) sample: the default blood-count "
+    "ranges were set on venous blood, so they were not used; go by the ranges printed on the "
+    "report.",
 )
 
 NO_DEMOGRAPHICS_NOTE = LocalizedText(
@@ -264,6 +276,8 @@ class Interpreter:
 
     def _notes(self, report: ParsedReport, child: bool) -> list[LocalizedText]:
         notes = [CHILD_NOTE] if child else []
+        if report.sample == "capillary":
+            notes.append(CAPILLARY_NOTE)
         unprinted = any(
             item.test_id and item.reference_range is None and item.value is not None
             for item in report.items

@@ -12,6 +12,8 @@ Flag = Literal["H", "L", "A"]
 Origin = Literal["printed", "default"]
 Qualitative = Literal["negative", "trace", "positive"]
 Comparator = Literal["<", "<=", ">", ">="]
+# The blood the report says it measured: venous (静脉血) or finger-prick capillary (末梢血).
+BloodSample = Literal["venous", "capillary"]
 
 
 class RefRange(Frozen):
@@ -44,4 +46,5 @@ class ParsedReport(Frozen):
     items: list[LabItem]
     sex: Literal["M", "F"] | None = None
     age: float | None = None
+    sample: BloodSample | None = Field(default=None, description="Blood sample, when printed")
     warnings: list[str] = Field(default_factory=list)

@@ -17,8 +17,23 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue, normalize_name
-from aegle.labs.model import Comparator, Flag, LabItem, ParsedReport, Qualitative, RefRange
+from aegle.labs.catalogue import (
+    AgeUnit,
+    Catalogue,
+    LabTest,
+    age_in_years,
+    default_catalogue,
+    normalize_name,
+)
+from aegle.labs.model import (
+    BloodSample,
+    Comparator,
+    Flag,
+    LabItem,
+    ParsedReport,
+    Qualitative,
+    RefRange,
+)
 from aegle.labs.units import normalize_unit
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -97,8 +112,31 @@ GRADE_RE = re.compile(r"^(?:阳性)?\(?([1-4]\+|\+{1,4})\)?$")
 SEX_RE = re.compile(
     r"(?:性\s*别|\bsex|\bgender)\s*[:：]?\s*(男|女|male|female|m|f)\b", re.IGNORECASE
 )
-# "\b" keeps "Page 2 of 3" from reading as an age of 2.
-AGE_RE = re.compile(r"(?:年\s*龄|\bage)\s*[:：]?\s*(\d{1,3})\s*(岁|月|天|y|years?|months?)?", re.I)
+# "\b" keeps "Page 2 of 3" from reading as an age of 2. Children's ages come as "6个月",
+# "1岁2个月", "28天" or "3 weeks"; a bare "m" is never months ("Age: 45 M" is a sex).
+AGE_RE = re.compile(
+    r"(?:年\s*龄|\bage)\s*[:：]?\s*(\d{1,3})\s*"
+    r"(岁|个?月|天|日|周|y(?:ears?|rs?)?\b|mo(?:nths?)?\b|days?\b|w(?:ee)?ks?\b)?"
+    r"(?:\s*(\d{1,2})\s*(?:个?月|mo(?:nths?)?\b))?",
+    re.I,
+)
+# Prefix of the printed unit (casefolded, 个 dropped) -> unit.
+_AGE_UNITS: dict[str, AgeUnit] = {
+    "岁": "y",
+    "y": "y",
+    "月": "mo",
+    "mo": "mo",
+    "天": "d",
+    "日": "d",
+    "da": "d",
+    "周": "w",
+    "w": "w",
+}
+# "标本：末梢血" / "全血(末梢)" / "Specimen: capillary": venous defaults then do not apply.
+CAPILLARY_RE = re.compile(
+    r"末梢|指尖血|手指血|指血|毛细血管血|\bcapillary\b|\bfinger[\s-]?(?:prick|stick)", re.I
+)
+VENOUS_RE = re.compile(r"静脉血|\bvenous\b", re.I)
 
 
 @dataclass
@@ -389,24 +427,26 @@ class ReportParser:
         results starts one); each uses its own header's sex and age for default ranges."""
         lines = [_clean(raw) for raw in _csv_as_columns(text).splitlines()]
         items: list[LabItem] = []
-        first: tuple[str | None, float | None] | None = None
+        first: tuple[str | None, float | None, BloodSample | None] | None = None
         for segment in _segments(lines):
-            found_sex, found_age = _demographics("\n".join(line for _, line in segment))
+            segment_text = "\n".join(line for _, line in segment)
+            found_sex, found_age = _demographics(segment_text)
             seg_sex = sex or found_sex
             seg_age = age if age is not None else found_age
+            sample = _blood_sample(segment_text)
             if first is None:
-                first = (seg_sex, seg_age)
+                first = (seg_sex, seg_age, sample)
             found: list[LabItem] = []
             for number, line in segment:
                 if DEMOGRAPHICS_RE.search(line):
                     continue  # "Patient: ... Sex: F Age: 38" is a header, not a result
                 for record in self.split_records(line):
-                    item = self.parse_line(record, number, sex=seg_sex, age=seg_age)
+                    item = self.parse_line(record, number, sex=seg_sex, age=seg_age, sample=sample)
                     if item is not None:
                         found.append(item)
-            items.extend(_resolve_context(found, self.catalogue, seg_sex, seg_age))
-        sex, age = first or (sex, age)
-        return ParsedReport(items=items, sex=_sex_code(sex), age=age)
+            items.extend(_resolve_context(found, self.catalogue, seg_sex, seg_age, sample))
+        sex, age, sample = first or (sex, age, None)
+        return ParsedReport(items=items, sex=_sex_code(sex), age=age, sample=sample)
 
     def split_records(self, line: str) -> list[str]:
         """Two-column reports print two results on one line: split where a second known
@@ -447,7 +487,13 @@ class ReportParser:
         return self.match_prefix(MARKER_RE.sub("", rest, count=1)) is not None
 
     def parse_line(
-        self, line: str, number: int = 0, *, sex: str | None = None, age: float | None = None
+        self,
+        line: str,
+        number: int = 0,
+        *,
+        sex: str | None = None,
+        age: float | None = None,
+        sample: BloodSample | None = None,
     ) -> LabItem | None:
         for row in self._rows(line, number):
             if len(row.name) > 60:
@@ -468,7 +514,7 @@ class ReportParser:
         test = _choose(row.tests, cells)
         if test is not None and test.kind == "quantitative" and cells.value_text in ("-", "—"):
             return None  # a dash in a numeric column means "not measured", not "negative"
-        return build_item(row.name, test, cells, number, _sex_code(sex), age)
+        return build_item(row.name, test, cells, number, _sex_code(sex), age, sample)
 
 
 DEMOGRAPHICS_RE = re.compile(
@@ -524,11 +570,22 @@ def _demographics(text: str) -> tuple[str | None, float | None]:
     age_match = AGE_RE.search(text)
     age: float | None = None
     if age_match:
-        years = float(age_match.group(1))
-        unit = (age_match.group(2) or "岁").casefold()
-        age = years / 12 if unit.startswith(("月", "month")) else years
-        age = years / 365 if unit.startswith("天") else age
+        unit = (age_match.group(2) or "岁").casefold().removeprefix("个")
+        key = next(k for k in _AGE_UNITS if unit.startswith(k))
+        age = age_in_years(float(age_match.group(1)), _AGE_UNITS[key])
+        if age_match.group(3):
+            age += age_in_years(float(age_match.group(3)), "mo")
     return (sex_match.group(1) if sex_match else None), age
+
+
+def _blood_sample(text: str) -> BloodSample | None:
+    """The sample the report says it measured; both or neither named means unknown."""
+    capillary, venous = CAPILLARY_RE.search(text), VENOUS_RE.search(text)
+    if capillary and not venous:
+        return "capillary"
+    if venous and not capillary:
+        return "venous"
+    return None
 
 
 def _choose(tests: list[LabTest], cells: _Cells) -> LabTest | None:
@@ -558,6 +615,7 @@ def build_item(
     line: int,
     sex: str | None,
     age: float | None,
+    sample: BloodSample | None = None,
 ) -> LabItem:
     value_text = cells.value_text or ""
     ref: RefRange | None = None
@@ -570,7 +628,7 @@ def build_item(
             expected=cells.range_expected,
         )
     elif test is not None:
-        ref = default_range(test, cells.ucum, sex, age)
+        ref = default_range(test, cells.ucum, sex, age, sample)
     return LabItem(
         name=name,
         test_id=test.id if test else None,
@@ -590,12 +648,16 @@ def build_item(
 
 
 def default_range(
-    test: LabTest, ucum: str | None, sex: str | None, age: float | None
+    test: LabTest,
+    ucum: str | None,
+    sex: str | None,
+    age: float | None,
+    sample: BloodSample | None = None,
 ) -> RefRange | None:
     """The catalogue interval for this person, converted into the printed unit when needed."""
     if test.kind == "qualitative" and test.expected:
         return RefRange(text="阴性/negative", origin="default", expected="negative")
-    interval = test.interval_for(sex, age)
+    interval = test.interval_for(sex, age, sample)
     if interval is None:
         return None
     factor = 1.0
@@ -650,7 +712,11 @@ def compute_flag(cells: _Cells, ref: RefRange | None, test: LabTest | None) -> F
 
 
 def _resolve_context(
-    items: list[LabItem], catalogue: Catalogue, sex: str | None, age: float | None
+    items: list[LabItem],
+    catalogue: Catalogue,
+    sex: str | None,
+    age: float | None,
+    sample: BloodSample | None,
 ) -> list[LabItem]:
     """Ambiguous aliases (白细胞 in blood or urine, PCT) follow the report's dominant panel."""
     panels: dict[str, int] = {}
@@ -676,7 +742,7 @@ def _resolve_context(
                 ref = (
                     item.reference_range
                     if item.reference_range and item.reference_range.origin == "printed"
-                    else default_range(test, item.ucum, sex, age)
+                    else default_range(test, item.ucum, sex, age, sample)
                 )
                 cells = _Cells(
                     value=item.value,
