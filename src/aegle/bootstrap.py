@@ -89,7 +89,7 @@ class Platform:
         # Imported here: loading the knowledge behind the assistant is start-up work.
         from aegle.assistant.orchestrator import build_default_assistant
 
-        return build_default_assistant()
+        return build_default_assistant(self.evidence)
 
     def prepare_turn(self, text: str, locale: LocaleCode) -> PreparedTurn | None:
         """The text-only part of a chat turn (safety screen, intent, skill), done before the
@@ -103,11 +103,9 @@ class Platform:
 
     @cached_property
     def evidence(self) -> EvidenceService:
-        # Imported here: the corpus and its index are built lazily, on the first evidence request.
-        from aegle.evidence.service import EvidenceService, default_evidence_dir
-
-        root = default_evidence_dir()
-        return EvidenceService(extra_dirs=[root / "documents"], cache_dir=root / "cache")
+        """The one evidence service of this process (chat, API, web and CLI): the built-in
+        corpus plus the person's added documents, hybrid when `evidence.dense` is on."""
+        return build_evidence_service(dense=self.settings.evidence.dense)
 
     @cached_property
     def interview_sessions(self) -> SessionCache:
@@ -175,6 +173,18 @@ class Platform:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.dispose()
+
+
+def build_evidence_service(*, dense: bool) -> EvidenceService:
+    # Imported here: the corpus, its index and the embedding model are built lazily.
+    from aegle.evidence.service import EvidenceService, default_embedder, default_evidence_dir
+
+    root = default_evidence_dir()
+    return EvidenceService(
+        extra_dirs=[root / "documents"],
+        cache_dir=root / "cache",
+        embedder=default_embedder() if dense else None,
+    )
 
 
 def build_platform(settings: Settings | None = None, **kwargs: object) -> Platform:

@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         if platform.settings.server.preload:
             # Before the worker accepts connections: no person waits seconds for the first reply.
             platform.responder  # noqa: B018 - building it is the point
+            # The evidence index now; its passage vectors in the background (BM25 meanwhile).
+            platform.evidence.preload()
         yield
         platform.close()
 
