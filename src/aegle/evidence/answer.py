@@ -22,9 +22,12 @@ CANDIDATE_PASSAGES = 6
 # Sentence selection: a sentence must say at least this share of what the question asks beyond
 # its page's topic (IDF-weighted), within KEEP_SHARE of the best sentence's value; short answers.
 MIN_RELEVANCE = 0.3
-KEEP_SHARE = 0.6
+KEEP_SHARE = 0.8
 LEXICAL_SHARE = 0.5
-MEANING_BAND = 0.08
+MEANING_BAND = 0.06
+OTHER_PAGE = 0.75
+HEADING_SHARE = 0.8
+UNSEEN = 1.5  # x the highest IDF: the weight retrieval's coverage gives an unseen word
 MAX_SENTENCES = 3
 MAX_PER_PASSAGE = 2
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -118,13 +121,17 @@ class Concept:
     """Index terms of each name; a name is present when all its terms are."""
     substrings: tuple[str, ...]
     """Chinese names, also matched inside text (the segmenter may cut them differently)."""
+    phrases: tuple[re.Pattern[str], ...]
+    """English names as words, including those made only of stop words ("what to do")."""
     weight: float
     bridged: bool
     """Has names in both languages, so it can be found in a passage of the other language."""
 
     def in_text(self, terms: set[str], lowered: str) -> bool:
-        return any(all(_has(terms, t) for t in form) for form in self.forms) or any(
-            z in lowered for z in self.substrings
+        return (
+            any(all(_has(terms, t) for t in form) for form in self.forms)
+            or any(z in lowered for z in self.substrings)
+            or any(p.search(lowered) for p in self.phrases)
         )
 
 
@@ -144,6 +151,8 @@ class Candidate:
     """Cosine similarity of the sentence and question embeddings, when they exist."""
     prior: float
     """How well its passage ranked, relative to the best."""
+    best_page: bool
+    """From the best hit's page (a sentence of another page only mentions the topic)."""
     group: int
     pos: int
     text: str
@@ -208,15 +217,30 @@ class Answerer:
         return query, (same or other)[:CANDIDATE_PASSAGES]
 
     def concepts(self, query: Query) -> list[Concept]:
-        """The question's glossary terms and its remaining words the corpus knows, each weighted
-        by IDF (a lone Chinese character, often colloquial filler like 吃 or 多, weighs half)."""
+        """The question's glossary terms and its remaining words, each weighted by IDF (a lone
+        Chinese character, often colloquial filler like 吃 or 多, weighs half)."""
         idf = self.retriever.bm25.idf
         own = dict.fromkeys(query.terms)
         out: list[Concept] = []
         covered: set[str] = set()
-        for names, tokens in zip(query.key_terms, query.key_tokens, strict=True):
-            mine = [t for t in own if t in tokens]
-            known = [idf[t] for t in (mine or tokens) if t in idf]
+        # A glossary name found only inside a longer one is not asked about (痛 in 扑热息痛):
+        # names are taken longest first and blanked out of the question once found.
+        rest = query.text.lower()
+        glossary = sorted(
+            zip(query.key_terms, query.key_tokens, strict=True),
+            key=lambda nt: -max(len(n) for n in nt[0] if n in rest),
+        )
+        for names, tokens in glossary:
+            inside = [n for n in names if n in rest]
+            if not inside:
+                continue
+            for n in inside:
+                rest = rest.replace(n, " ")
+            # Weighted by the question's own words, else (a Chinese question against English
+            # pages) by its names in the other language.
+            known = [idf[t] for t in own if t in tokens and t in idf] or [
+                idf[t] for t in tokens if t in idf
+            ]
             if not known:
                 continue
             covered.update(tokens)
@@ -224,15 +248,21 @@ class Answerer:
                 Concept(
                     forms=tuple(f for f in (tuple(tokenize(n)) for n in names) if f),
                     substrings=tuple(n for n in names if not n.isascii()),
+                    phrases=tuple(re.compile(r"\b" + re.escape(n)) for n in names if n.isascii()),
                     weight=max(known),
                     bridged=True,
                 )
             )
         for term in own:
-            if term in covered or term not in idf:
-                continue  # unknown words cannot be quoted; coverage already judged them
-            weight = idf[term] * (0.5 if len(term) == 1 else 1.0)
-            out.append(Concept(forms=((term,),), substrings=(), weight=weight, bridged=False))
+            if term in covered:
+                continue
+            # A word the corpus has never seen can be in no sentence; it still counts (as in
+            # retrieval's coverage) where the question's weightiest concept must be quoted.
+            weight = idf.get(term, UNSEEN * self.retriever.bm25.max_idf)
+            weight *= 0.5 if len(term) == 1 else 1.0
+            out.append(
+                Concept(forms=((term,),), substrings=(), phrases=(), weight=weight, bridged=False)
+            )
         return out
 
     def candidates(
@@ -252,6 +282,11 @@ class Answerer:
         question_zh = bool(_CJK.search(question))
         titled = [(h.passage.title.lower(), set(tokenize(h.passage.title))) for h in hits]
         topic = [c for c in concepts if c.in_text(titled[0][1], titled[0][0])]
+        # When the best page's title names nothing asked, the question's weightiest glossary
+        # term (else its weightiest word) stands in for the topic: a sentence must say it
+        # ("乙肝能治好吗" is not answered by a sentence on what cures ringworm).
+        terms_first = [c for c in concepts if c.bridged] or concepts
+        anchor = None if topic or not concepts else max(terms_first, key=lambda c: c.weight)
         rows: list[_Line] = []
         for group, (hit, (title, title_terms)) in enumerate(zip(hits, titled, strict=True)):
             p = hit.passage
@@ -264,6 +299,8 @@ class Answerer:
                 terms = set(tokenize(sentence))
                 if topic and not about and not any(c.in_text(terms, lowered) for c in topic):
                     continue  # another page's sentence that does not name the topic
+                if anchor is not None and not anchor.in_text(terms, lowered):
+                    continue
                 rows.append(
                     _Line(group, hit, pos, sentence, terms, heading, heading_terms, other_language)
                 )
@@ -284,17 +321,18 @@ class Answerer:
             total = sum(c.weight for c in asked)
             if total:
                 found = sum(c.weight for c in asked if c.in_text(terms, lowered))
-                # A sentence under a heading that says what is asked inherits half of it.
+                # A sentence under a heading that says what is asked inherits part of it.
                 inherited = sum(
                     c.weight
                     for c in asked
                     if not c.in_text(terms, lowered) and c.in_text(heading_terms, heading)
                 )
-                lexical = (found + 0.5 * inherited) / total
+                lexical = (found + HEADING_SHARE * inherited) / total
             else:
-                # Nothing asked beyond the topic ("what is glaucoma"): the best page's opening
-                # sentences say what it is.
-                lexical = 1.0 if pos < 2 and group == 0 else 0.0
+                # Nothing asked beyond the topic ("what is glaucoma"): any sentence of the best
+                # page may answer; meaning (or, without embeddings, its opening) decides.
+                opening = pos < 2 and group == 0
+                lexical = 1.0 if opening or (vector is not None and group == 0) else 0.0
             out.append(
                 Candidate(
                     lexical=lexical,
@@ -304,6 +342,7 @@ class Answerer:
                         else None
                     ),
                     prior=(hit.score / top) ** 0.5,
+                    best_page=hit.passage.doc_id == hits[0].passage.doc_id,
                     group=group,
                     pos=pos,
                     text=sentence,
@@ -329,7 +368,8 @@ class Answerer:
                 relevance = LEXICAL_SHARE * c.lexical + (1 - LEXICAL_SHARE) * closeness
             if relevance < MIN_RELEVANCE:
                 continue
-            out.append((relevance * c.prior * (1.05 if c.pos == 0 else 1.0), c))
+            page = 1.0 if c.best_page else OTHER_PAGE
+            out.append((relevance * c.prior * page * (1.05 if c.pos == 0 else 1.0), c))
         return out
 
     def answer(self, question: str, lang: LocaleCode) -> Answer:
