@@ -23,8 +23,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         if platform.settings.server.preload:
             # Before the worker accepts connections: no person waits seconds for the first reply.
             platform.responder  # noqa: B018 - building it is the point
-            # The evidence index now; its passage vectors in the background (BM25 meanwhile).
-            platform.evidence.preload()
+            platform.evidence.preload()  # its index now, its vectors in the background
+        elif platform.settings.evidence.dense:
+            # Not preloading: the vectors are still prepared off the request path (evidence
+            # requests are BM25 until they are ready), never inside a request.
+            platform.evidence.start_vectors()
         yield
         platform.close()
 

@@ -22,11 +22,12 @@ CANDIDATE_PASSAGES = 6
 # Sentence selection: a sentence must say at least this share of what the question asks beyond
 # its page's topic (IDF-weighted), within KEEP_SHARE of the best sentence's value; short answers.
 MIN_RELEVANCE = 0.3
-KEEP_SHARE = 0.8
+KEEP_SHARE = 0.85
 LEXICAL_SHARE = 0.5
 MEANING_BAND = 0.06
 OTHER_PAGE = 0.75
-HEADING_SHARE = 0.8
+HEADING_SHARE = 0.5
+OPENING = 1.0
 UNSEEN = 1.5  # x the highest IDF: the weight retrieval's coverage gives an unseen word
 MAX_SENTENCES = 3
 MAX_PER_PASSAGE = 2
@@ -273,7 +274,7 @@ class Answerer:
         vector: Vector | None = None,
     ) -> list[Candidate]:
         """Every on-topic sentence of the hits, with how much of what the question asks about
-        its topic it says. The topic is what the best page's title names (抗凝药 in
+        its topic it says. The topic is what the lead page's title names (抗凝药 in
         "吃抗凝药牙龈出血"): a sentence is on topic when its page is about it or the sentence
         names it. The aspect is the other concepts (牙龈, 出血), counted only where some
         sentence or heading says them (a question word no sentence uses cannot tell sentences
@@ -281,8 +282,20 @@ class Answerer:
         top = hits[0].score
         question_zh = bool(_CJK.search(question))
         titled = [(h.passage.title.lower(), set(tokenize(h.passage.title))) for h in hits]
-        topic = [c for c in concepts if c.in_text(titled[0][1], titled[0][0])]
-        # When the best page's title names nothing asked, the question's weightiest glossary
+        # The page the answer is about: the best-ranked one whose title names a glossary term
+        # of the question (便秘 -> the constipation page, not the iron page that lists it as a
+        # side effect), else the best-ranked one.
+        lead = next(
+            (
+                i
+                for i, (title, terms) in enumerate(titled)
+                if any(c.bridged and c.in_text(terms, title) for c in concepts)
+            ),
+            0,
+        )
+        lead_doc = hits[lead].passage.doc_id
+        topic = [c for c in concepts if c.in_text(titled[lead][1], titled[lead][0])]
+        # When the lead page's title names nothing asked, the question's weightiest glossary
         # term (else its weightiest word) stands in for the topic: a sentence must say it
         # ("乙肝能治好吗" is not answered by a sentence on what cures ringworm).
         terms_first = [c for c in concepts if c.bridged] or concepts
@@ -331,8 +344,9 @@ class Answerer:
             else:
                 # Nothing asked beyond the topic ("what is glaucoma"): any sentence of the best
                 # page may answer; meaning (or, without embeddings, its opening) decides.
-                opening = pos < 2 and group == 0
-                lexical = 1.0 if opening or (vector is not None and group == 0) else 0.0
+                lead_page = hit.passage.doc_id == lead_doc
+                opening = lead_page and pos < 2 and group == lead
+                lexical = 1.0 if opening or (vector is not None and lead_page) else 0.0
             out.append(
                 Candidate(
                     lexical=lexical,
@@ -342,7 +356,7 @@ class Answerer:
                         else None
                     ),
                     prior=(hit.score / top) ** 0.5,
-                    best_page=hit.passage.doc_id == hits[0].passage.doc_id,
+                    best_page=hit.passage.doc_id == lead_doc,
                     group=group,
                     pos=pos,
                     text=sentence,
@@ -369,7 +383,8 @@ class Answerer:
             if relevance < MIN_RELEVANCE:
                 continue
             page = 1.0 if c.best_page else OTHER_PAGE
-            out.append((relevance * c.prior * page * (1.05 if c.pos == 0 else 1.0), c))
+            opening = OPENING if c.pos == 0 else 1.0
+            out.append((relevance * c.prior * page * opening, c))
         return out
 
     def answer(self, question: str, lang: LocaleCode) -> Answer:
