@@ -5,15 +5,17 @@ proxy for on-point sentences that needs no reader: the share of quoted sentences
 passage is one of the question's labelled passages (labelled by reading the pages).
 
 `sample N SEED OUT.json`: N answered questions drawn with a fixed random seed (questions of the
-older hand-checked sample excluded), their quoted sentences written to OUT with `on_point: null`
-for a person to mark by reading them.
+hand-checked samples already in tests/evidence/data excluded), their quoted sentences written to
+OUT with `on_point: null` for a person to mark by reading them.
+
+`marks`: sentences on point / total in each hand-checked sample file.
 
 `cited`: the referee `../shared/eval/cited.py` with its `aegle ask` / `aegle evidence show`
 commands run in this process through the CLI app (a cold CLI start costs seconds per question on
 this shared machine); the commands and their JSON are the CLI's own.
 
 Hybrid (BM25 + dense) when the vectors are in $AEGLE_EVIDENCE_DIR/cache (`aegle corpus index`).
-Usage: .venv/bin/python bench/evidence_answers.py [summary | sample N SEED OUT.json | cited]
+Usage: .venv/bin/python bench/evidence_answers.py [summary | sample N SEED OUT.json | marks | cited]
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from aegle.core.types import normalize_locale
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests/evidence/data/questions.jsonl"
-OLD_SAMPLE = ROOT / "tests/evidence/data/citation_sample.json"
+SAMPLES = sorted((ROOT / "tests/evidence/data").glob("citation_sample*.json"))
 CITED = ROOT / "../shared/eval/cited.py"
 
 
@@ -69,7 +71,7 @@ def summary() -> dict[str, Any]:
 
 def sample(n: int, seed: int, out: Path) -> None:
     service = evidence_service(dense=True, wait=True)
-    old = {r["question"] for r in json.loads(OLD_SAMPLE.read_text(encoding="utf-8"))}
+    old = {r["question"] for f in SAMPLES if f != out for r in json.loads(f.read_text("utf-8"))}
     pool = [r for r in rows() if r["expect"] == "answer" and r["question"] not in old]
     random.Random(seed).shuffle(pool)
     picked: list[dict[str, Any]] = []
@@ -90,6 +92,20 @@ def sample(n: int, seed: int, out: Path) -> None:
         if len(picked) == n:
             break
     out.write_text(json.dumps(picked, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def marks() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in SAMPLES:
+        rows_ = json.loads(f.read_text(encoding="utf-8"))
+        marked = [s["on_point"] for r in rows_ for s in r["sentences"]]
+        out[f.name] = {
+            "questions": len(rows_),
+            "sentences": len(marked),
+            "on_point": sum(bool(m) for m in marked),
+            "answers_the_question": sum(bool(r.get("answers_the_question")) for r in rows_),
+        }
+    return out
 
 
 def cited() -> int:
@@ -118,6 +134,9 @@ def main() -> int:
         return 0
     if args[0] == "cited":
         return cited()
+    if args[0] == "marks":
+        print(json.dumps(marks()))
+        return 0
     print(json.dumps(summary()))
     return 0
 
