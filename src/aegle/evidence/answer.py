@@ -28,6 +28,7 @@ MEANING_BAND = 0.06
 OTHER_PAGE = 0.75
 HEADING_SHARE = 0.5
 OPENING = 1.0
+LEAD_SHARE = 0.8
 UNSEEN = 1.5  # x the highest IDF: the weight retrieval's coverage gives an unseen word
 MAX_SENTENCES = 3
 MAX_PER_PASSAGE = 2
@@ -261,8 +262,12 @@ class Answerer:
             # retrieval's coverage) where the question's weightiest concept must be quoted.
             weight = idf.get(term, UNSEEN * self.retriever.bm25.max_idf)
             weight *= 0.5 if len(term) == 1 else 1.0
+            # A lone Chinese character is said inside longer words too (治 in 治疗).
+            within = (term,) if len(term) == 1 and _CJK.match(term) else ()
             out.append(
-                Concept(forms=((term,),), substrings=(), phrases=(), weight=weight, bridged=False)
+                Concept(
+                    forms=((term,),), substrings=within, phrases=(), weight=weight, bridged=False
+                )
             )
         return out
 
@@ -284,12 +289,13 @@ class Answerer:
         titled = [(h.passage.title.lower(), set(tokenize(h.passage.title))) for h in hits]
         # The page the answer is about: the best-ranked one whose title names a glossary term
         # of the question (便秘 -> the constipation page, not the iron page that lists it as a
-        # side effect), else the best-ranked one.
+        # side effect) among those ranked close to the best, else the best-ranked one.
         lead = next(
             (
                 i
                 for i, (title, terms) in enumerate(titled)
-                if any(c.bridged and c.in_text(terms, title) for c in concepts)
+                if hits[i].score >= LEAD_SHARE * top
+                and any(c.bridged and c.in_text(terms, title) for c in concepts)
             ),
             0,
         )
@@ -325,10 +331,23 @@ class Answerer:
             if c.in_text(r.terms, r.text.lower()) or c.in_text(r.heading_terms, r.heading)
         }
         aspect = [c for c in concepts if id(c) in said]
+        # A question that asks more than the topic its lead page's title names ("甲亢怎么治",
+        # "how is dementia diagnosed") is not answered by that page's first sentence (what the
+        # topic is), unless the page has nothing else.
+        lead_passages = self.retriever.library.documents[lead_doc].passages
+        definition = (
+            (lead_passages[0].id, 0)
+            if topic
+            and len(topic) < len(concepts)
+            and sum(len(split_sentences(p.text)) for p in lead_passages) > 1
+            else None
+        )
         sentences = self.sentences if vector is not None else None
         out: list[Candidate] = []
         for r in rows:
             group, hit, pos, sentence, terms = r.group, r.hit, r.pos, r.text, r.terms
+            if (hit.passage.id, pos) == definition:
+                continue
             lowered, heading, heading_terms = sentence.lower(), r.heading, r.heading_terms
             asked = [c for c in aspect if c.bridged or not r.other_language]
             total = sum(c.weight for c in asked)
