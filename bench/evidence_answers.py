@@ -71,7 +71,8 @@ def summary() -> dict[str, Any]:
 
 def sample(n: int, seed: int, out: Path) -> None:
     service = evidence_service(dense=True, wait=True)
-    old = {r["question"] for f in SAMPLES if f != out for r in json.loads(f.read_text("utf-8"))}
+    others = [f for f in SAMPLES if f.resolve() != out.resolve()]
+    old = {r["question"] for f in others for r in json.loads(f.read_text("utf-8"))}
     pool = [r for r in rows() if r["expect"] == "answer" and r["question"] not in old]
     random.Random(seed).shuffle(pool)
     picked: list[dict[str, Any]] = []

@@ -333,7 +333,7 @@ class Answerer:
         aspect = [c for c in concepts if id(c) in said]
         # A question that asks more than the topic its lead page's title names ("甲亢怎么治",
         # "how is dementia diagnosed") is not answered by that page's first sentence (what the
-        # topic is), unless the page has nothing else.
+        # topic is) unless that sentence says what is asked, or the page has nothing else.
         lead_passages = self.retriever.library.documents[lead_doc].passages
         definition = (
             (lead_passages[0].id, 0)
@@ -346,13 +346,13 @@ class Answerer:
         out: list[Candidate] = []
         for r in rows:
             group, hit, pos, sentence, terms = r.group, r.hit, r.pos, r.text, r.terms
-            if (hit.passage.id, pos) == definition:
-                continue
             lowered, heading, heading_terms = sentence.lower(), r.heading, r.heading_terms
             asked = [c for c in aspect if c.bridged or not r.other_language]
             total = sum(c.weight for c in asked)
+            found = sum(c.weight for c in asked if c.in_text(terms, lowered))
+            if (hit.passage.id, pos) == definition and not found:
+                continue  # the page's opening says what the topic is, not what is asked
             if total:
-                found = sum(c.weight for c in asked if c.in_text(terms, lowered))
                 # A sentence under a heading that says what is asked inherits part of it.
                 inherited = sum(
                     c.weight
