@@ -19,16 +19,15 @@ from aegle.evidence.text import split_sentences, tokenize
 MIN_COVERAGE = 0.45
 SHORT_QUESTION_COVERAGE = 0.75
 CANDIDATE_PASSAGES = 6
-# Sentence selection: a sentence must say at least this share of what the question asks beyond
-# its page's topic (IDF-weighted), within KEEP_SHARE of the best sentence's value; short answers.
-MIN_RELEVANCE = 0.3
-KEEP_SHARE = 0.85
-LEXICAL_SHARE = 0.5
-MEANING_BAND = 0.06
-OTHER_PAGE = 0.75
-HEADING_SHARE = 0.5
-OPENING = 1.0
-LEAD_SHARE = 0.8
+# Sentence selection (docs/evidence.md, "Answers"). Chosen on the question set with a reader-free
+# proxy, then hand-checked on samples drawn afterwards.
+MIN_RELEVANCE = 0.3  # relevance a quoted sentence needs (0..1)
+LEXICAL_SHARE = 0.5  # relevance = this x lexical + the rest x closeness in meaning
+MEANING_BAND = 0.06  # cosine below the closest candidate at which closeness reaches 0
+HEADING_SHARE = 0.5  # what only a sentence's heading says counts this much
+OTHER_PAGE = 0.75  # value factor for a sentence of another page than the lead page
+LEAD_SHARE = 0.8  # the lead page ranks within this share of the best hit's score
+KEEP_SHARE = 0.85  # quoted: within this share of the best sentence's value
 UNSEEN = 1.5  # x the highest IDF: the weight retrieval's coverage gives an unseen word
 MAX_SENTENCES = 3
 MAX_PER_PASSAGE = 2
@@ -122,7 +121,8 @@ class Concept:
     forms: tuple[tuple[str, ...], ...]
     """Index terms of each name; a name is present when all its terms are."""
     substrings: tuple[str, ...]
-    """Chinese names, also matched inside text (the segmenter may cut them differently)."""
+    """Chinese names (or a lone Chinese character of the question), also matched inside words:
+    the segmenter may cut them differently."""
     phrases: tuple[re.Pattern[str], ...]
     """English names as words, including those made only of stop words ("what to do")."""
     weight: float
@@ -154,8 +154,7 @@ class Candidate:
     prior: float
     """How well its passage ranked, relative to the best."""
     best_page: bool
-    """From the best hit's page (a sentence of another page only mentions the topic)."""
-    group: int
+    """From the lead page (a sentence of another page only mentions the topic)."""
     pos: int
     text: str
     passage_id: str
@@ -376,7 +375,6 @@ class Answerer:
                     ),
                     prior=(hit.score / top) ** 0.5,
                     best_page=hit.passage.doc_id == lead_doc,
-                    group=group,
                     pos=pos,
                     text=sentence,
                     passage_id=hit.passage.id,
@@ -402,8 +400,7 @@ class Answerer:
             if relevance < MIN_RELEVANCE:
                 continue
             page = 1.0 if c.best_page else OTHER_PAGE
-            opening = OPENING if c.pos == 0 else 1.0
-            out.append((relevance * c.prior * page * opening, c))
+            out.append((relevance * c.prior * page, c))
         return out
 
     def answer(self, question: str, lang: LocaleCode) -> Answer:
