@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from threading import Lock
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -175,16 +176,30 @@ class Platform:
             self.database.dispose()
 
 
+_evidence_services: dict[tuple[object, ...], EvidenceService] = {}
+_evidence_lock = Lock()
+
+
 def build_evidence_service(*, dense: bool) -> EvidenceService:
+    """The process's evidence service for the evidence folder ($AEGLE_EVIDENCE_DIR): one per
+    folder, dense setting and set of added documents, so platforms, the CLI and the chat's
+    assistant (built once per service: seconds of knowledge compiling) share it, and a document
+    added since is seen."""
     # Imported here: the corpus, its index and the embedding model are built lazily.
     from aegle.evidence.service import EvidenceService, default_embedder, default_evidence_dir
 
     root = default_evidence_dir()
-    return EvidenceService(
-        extra_dirs=[root / "documents"],
-        cache_dir=root / "cache",
-        embedder=default_embedder() if dense else None,
-    )
+    documents = root / "documents"
+    files = sorted(documents.iterdir()) if documents.is_dir() else []
+    key = (str(root), dense, tuple((f.name, f.stat().st_mtime_ns) for f in files))
+    with _evidence_lock:
+        if key not in _evidence_services:
+            _evidence_services[key] = EvidenceService(
+                extra_dirs=[documents],
+                cache_dir=root / "cache",
+                embedder=default_embedder() if dense else None,
+            )
+        return _evidence_services[key]
 
 
 def build_platform(settings: Settings | None = None, **kwargs: object) -> Platform:

@@ -50,25 +50,16 @@ def _lang(value: str | None) -> LocaleCode:
     return normalize_locale(value or os.environ.get("LANG"), "en")
 
 
-_services: dict[tuple[object, ...], EvidenceService] = {}
-
-
 def evidence_service(dense: bool | None = None, *, wait: bool = False) -> EvidenceService:
-    """The process's evidence service, built by the composition root (the same one the chat,
-    the API and the web use), reused while the evidence folder and its documents are unchanged
-    (so one warm process can run many commands).
+    """The process's evidence service, from the composition root (the same one the chat, the
+    API and the web use; one warm process can run many commands).
 
     Dense ranking needs the passage vectors: they are used when `aegle corpus index` (or a
     server's start-up) has cached them, or at once with `wait`; otherwise ranking is BM25 and
     a note on stderr says how to enable hybrid."""
     if dense is None:
         dense = load_settings().evidence.dense
-    documents = evidence_dir() / "documents"
-    files = sorted(documents.iterdir()) if documents.is_dir() else []
-    key = (str(documents), dense, tuple((f.name, f.stat().st_mtime_ns) for f in files))
-    service = _services.get(key)
-    if service is None:
-        service = _services[key] = build_evidence_service(dense=dense)
+    service = build_evidence_service(dense=dense)
     cache = service.vector_cache
     if cache is not None and not service.hybrid:
         if wait or cache.exists():
