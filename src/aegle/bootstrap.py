@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from threading import Lock
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -89,7 +90,7 @@ class Platform:
         # Imported here: loading the knowledge behind the assistant is start-up work.
         from aegle.assistant.orchestrator import build_default_assistant
 
-        return build_default_assistant()
+        return build_default_assistant(self.evidence)
 
     def prepare_turn(self, text: str, locale: LocaleCode) -> PreparedTurn | None:
         """The text-only part of a chat turn (safety screen, intent, skill), done before the
@@ -103,11 +104,9 @@ class Platform:
 
     @cached_property
     def evidence(self) -> EvidenceService:
-        # Imported here: the corpus and its index are built lazily, on the first evidence request.
-        from aegle.evidence.service import EvidenceService, default_evidence_dir
-
-        root = default_evidence_dir()
-        return EvidenceService(extra_dirs=[root / "documents"], cache_dir=root / "cache")
+        """The one evidence service of this process (chat, API, web and CLI): the built-in
+        corpus plus the person's added documents, hybrid when `evidence.dense` is on."""
+        return build_evidence_service(dense=self.settings.evidence.dense)
 
     @cached_property
     def interview_sessions(self) -> SessionCache:
@@ -175,6 +174,32 @@ class Platform:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.dispose()
+
+
+_evidence_services: dict[tuple[object, ...], EvidenceService] = {}
+_evidence_lock = Lock()
+
+
+def build_evidence_service(*, dense: bool) -> EvidenceService:
+    """The process's evidence service for the evidence folder ($AEGLE_EVIDENCE_DIR): one per
+    folder, dense setting and set of added documents, so platforms, the CLI and the chat's
+    assistant (built once per service: seconds of knowledge compiling) share it, and a document
+    added since is seen."""
+    # Imported here: the corpus, its index and the embedding model are built lazily.
+    from aegle.evidence.service import EvidenceService, default_embedder, default_evidence_dir
+
+    root = default_evidence_dir()
+    documents = root / "documents"
+    files = sorted(documents.iterdir()) if documents.is_dir() else []
+    key = (str(root), dense, tuple((f.name, f.stat().st_mtime_ns) for f in files))
+    with _evidence_lock:
+        if key not in _evidence_services:
+            _evidence_services[key] = EvidenceService(
+                extra_dirs=[documents],
+                cache_dir=root / "cache",
+                embedder=default_embedder() if dense else None,
+            )
+        return _evidence_services[key]
 
 
 def build_platform(settings: Settings | None = None, **kwargs: object) -> Platform:

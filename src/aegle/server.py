@@ -24,11 +24,16 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         if platform.settings.server.preload:
             # Before the worker accepts connections: no person waits seconds for the first reply.
             platform.responder  # noqa: B018 - building it is the point
+            platform.evidence.preload()  # its index now, its vectors in the background
             # The knowledge just loaded lives as long as the process. Left to the collector, every
             # full collection walks its large dicts again (60-100 ms on this machine, a stall
             # that lands in the p99); frozen, the collector skips it.
             gc.collect()
             gc.freeze()
+        elif platform.settings.evidence.dense:
+            # Not preloading: the vectors are still prepared off the request path (evidence
+            # requests are BM25 until they are ready), never inside a request.
+            platform.evidence.start_vectors()
         yield
         platform.close()
 

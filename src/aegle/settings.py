@@ -119,6 +119,15 @@ class VitalsSettings(Section):
     )
 
 
+class EvidenceSettings(Section):
+    dense: bool = Field(
+        True,
+        description="Rank evidence with the embedding model as well as BM25 (hybrid). The "
+        "passage vectors are prepared in the background (or by `aegle corpus index`); until "
+        "they are ready, ranking is BM25 only.",
+    )
+
+
 class LlmSettings(Section):
     provider: Literal["none", "openai"] = Field(
         "none", description="`none` runs fully offline; `openai` uses any compatible server."
@@ -157,6 +166,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1},
         # Apps are built by the hundred; only the tests that chat pay for the assistant.
         "server": {"preload": False},
+        # No embedding model in the hundreds of apps the tests build (tests that need dense
+        # ranking use an in-memory embedder).
+        "evidence": {"dense": False},
     },
 }
 
@@ -206,6 +218,9 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings, description="HTTP server.")
     vitals: VitalsSettings = Field(
         default_factory=VitalsSettings, description="Device data: metrics and their targets."
+    )
+    evidence: EvidenceSettings = Field(
+        default_factory=EvidenceSettings, description="Evidence answers and search."
     )
     llm: LlmSettings = Field(default_factory=LlmSettings, description="Optional language model.")
 

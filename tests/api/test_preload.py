@@ -26,6 +26,8 @@ def test_start_up_builds_the_assistant_only_when_preloading(
         with TestClient(create_app(platform=platform)) as client:
             assert client.get("/api/v1/health").status_code == 200
             assert ("responder" in platform.__dict__) is preload
+            # The chat's evidence skill and the evidence API share one service, built at start-up.
+            assert ("evidence" in platform.__dict__) is preload
             # What start-up loaded is kept out of the collector's full passes.
             assert (gc.get_freeze_count() > 0) is preload
     finally:

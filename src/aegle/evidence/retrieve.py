@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aegle.core.types import LocaleCode
 from aegle.evidence.bm25 import Bm25Index
-from aegle.evidence.dense import DenseIndex, Embedder
+from aegle.evidence.dense import DenseIndex, Embedder, Vector
 from aegle.evidence.glossary import Glossary, default_glossary
 from aegle.evidence.library import Library
 from aegle.evidence.model import Passage
@@ -62,11 +62,16 @@ class Retriever:
         self.tokens = [tokenize(_index_text(p)) for p in self.passages]
         self.token_sets = [set(t) for t in self.tokens]
         self.bm25 = Bm25Index(self.tokens)
-        self.dense = (
-            DenseIndex(embedder, [_index_text(p) for p in self.passages], cache)
-            if embedder is not None
-            else None
+        # Ranking is BM25 + glossary until dense vectors are attached (at once when an embedder
+        # is given here, or later by the evidence service once its vectors are ready).
+        self.dense: DenseIndex | None = (
+            self.dense_index(embedder, cache) if embedder is not None else None
         )
+
+    def dense_index(self, embedder: Embedder, cache: Path | None = None) -> DenseIndex:
+        """Vectors of every passage: loaded from `cache` (keyed by passage-text hash), the
+        missing ones embedded now (slow: tens of ms per passage) and written back."""
+        return DenseIndex(embedder, [_index_text(p) for p in self.passages], cache)
 
     def parse(self, text: str) -> Query:
         text = text[:MAX_QUERY_CHARS]
@@ -141,7 +146,20 @@ class Retriever:
                         break
         return best
 
-    def search(self, text: str, *, lang: LocaleCode | None = None, k: int = 10) -> list[Hit]:
+    def query_vector(self, query: Query) -> Vector | None:
+        """The question's embedding, when dense vectors are attached (else None)."""
+        dense = self.dense
+        return dense.embedder.embed_query(query.text) if dense is not None else None
+
+    def search(
+        self,
+        text: str,
+        *,
+        lang: LocaleCode | None = None,
+        k: int = 10,
+        vector: Vector | None = None,
+    ) -> list[Hit]:
+        """Ranked passages; `vector` is the question's embedding if the caller has it already."""
         query = self.parse(text)
         if not query.terms:
             return []
@@ -152,8 +170,11 @@ class Retriever:
         for rank, (i, _) in enumerate(self.bm25.top(query.expanded, depth), start=1):
             bm25_rank[i] = rank
             fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
-        if self.dense is not None:
-            for rank, (i, _) in enumerate(self.dense.top(query.text, depth), start=1):
+        dense = self.dense  # attached by another thread at any time: read it once
+        if dense is not None and len(dense.matrix):
+            if vector is None:
+                vector = dense.embedder.embed_query(query.text)
+            for rank, (i, _) in enumerate(dense.top_vector(vector, depth), start=1):
                 dense_rank[i] = rank
                 fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
         hits = []

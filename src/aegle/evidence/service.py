@@ -1,6 +1,7 @@
-"""The evidence engine as one object: built-in corpus plus user folders, optional dense vectors
-(cached on disk), answers, filtered search and passages in their context. Built once per process
-and shared by the CLI, the API and the web pages; nothing here touches the network or a database.
+"""The evidence engine as one object: built-in corpus plus user folders, dense vectors (cached
+on disk, prepared off the request path), answers, filtered search and passages in their context.
+Built once per process by the composition root and shared by the chat, the CLI, the API and the
+web pages; nothing here touches the network or a database.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from threading import Lock
+from threading import Lock, Thread
 
 from pydantic import Field
 
 from aegle.core.types import Frozen, LocaleCode, Source
-from aegle.evidence.answer import Answer, Answerer, CitedSource, cite
+from aegle.evidence.answer import Answer, Answerer, CitedSource, SentenceVectors, cite
+from aegle.evidence.dense import Embedder
 from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.model import DocumentKind, Passage
@@ -41,18 +43,16 @@ def default_evidence_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".local/share/aegle/evidence"
 
 
-def build_answerer(
-    *, extra_dirs: Iterable[Path] = (), dense: bool = True, cache_dir: Path | None = None
-) -> Answerer:
-    library = builtin_library(extra_dirs)
-    embedder = OnnxE5Embedder() if dense and OnnxE5Embedder.available() else None
-    # One cache file per model, so tools using another embedder never overwrite it.
-    cache = (
-        cache_dir / f"vectors-{embedder.name}.npz"
-        if cache_dir is not None and embedder is not None
-        else None
-    )
-    return Answerer(Retriever(library, embedder=embedder, cache=cache))
+def default_embedder() -> Embedder | None:
+    """The engine's embedding model (multilingual e5-small on onnxruntime), or None when its
+    packages are not installed (then ranking is BM25 + glossary)."""
+    return OnnxE5Embedder() if OnnxE5Embedder.available() else None
+
+
+def vector_cache(cache_dir: Path, embedder: Embedder) -> Path:
+    """One cache file per model, keyed inside by passage-text hash, so tools using another
+    embedder never overwrite it."""
+    return cache_dir / f"vectors-{embedder.name}.npz"
 
 
 def source_year(passage: Passage) -> int | None:
@@ -114,36 +114,112 @@ def passage_in_context(library: Library, passage_id: str) -> PassageInContext:
 
 
 class EvidenceService:
-    """Lazily builds the retriever on first use (a second or so for BM25; the dense vectors come
-    from the on-disk cache, or are computed once)."""
+    """The corpus (built-in pages + user documents), ranked by BM25 + glossary from the first
+    request, hybrid (BM25 + dense, fused) once the passage vectors are ready.
+
+    The retriever is built lazily on first use (about a second). The vectors are never computed
+    inside a request: `start_vectors()` loads them from the on-disk cache, or embeds what is
+    missing (tens of ms per passage), in a background thread, then attaches them; until then
+    every answer and search is the honest BM25 fallback. `index_vectors()` does the same work
+    in the caller's thread (`aegle corpus index`, the CLI).
+    """
 
     def __init__(
         self,
         *,
         extra_dirs: Iterable[Path] = (),
-        dense: bool = False,
         cache_dir: Path | None = None,
+        embedder: Embedder | None = None,
         answerer: Answerer | None = None,
     ) -> None:
         self._extra_dirs = tuple(extra_dirs)
-        self._dense = dense
         self._cache_dir = cache_dir
+        self.embedder = embedder
         self._lock = Lock()
+        self._index_lock = Lock()  # the CLI and the background thread embed once between them
         self._answerer = answerer
+        self._library: Library | None = None
+        self._vectors: Thread | None = None
+        self.vector_error: str | None = None
+        self.embedded_now = 0
+        """Passages the last `index_vectors()` embedded (the others came from the cache)."""
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            with self._lock:
+                if self._library is None:
+                    self._library = (
+                        self._answerer.retriever.library
+                        if self._answerer is not None
+                        else builtin_library(self._extra_dirs)
+                    )
+        return self._library
 
     @property
     def answerer(self) -> Answerer:
         if self._answerer is None:
+            library = self.library
             with self._lock:  # two first requests at once build it once
                 if self._answerer is None:
-                    self._answerer = build_answerer(
-                        extra_dirs=self._extra_dirs, dense=self._dense, cache_dir=self._cache_dir
-                    )
+                    self._answerer = Answerer(Retriever(library))
         return self._answerer
 
     @property
-    def library(self) -> Library:
-        return self.answerer.retriever.library
+    def vector_cache(self) -> Path | None:
+        if self._cache_dir is None or self.embedder is None:
+            return None
+        return vector_cache(self._cache_dir, self.embedder)
+
+    @property
+    def hybrid(self) -> bool:
+        """Dense vectors are attached: ranking is BM25 + dense, fused."""
+        return self.answerer.retriever.dense is not None
+
+    def index_vectors(self) -> int:
+        """Attach the passage vectors (from the cache, embedding and caching the missing ones)
+        and return how many were embedded now. Blocks; no-op without an embedder."""
+        retriever = self.answerer.retriever
+        if self.embedder is None:
+            return 0
+        with self._index_lock:
+            if retriever.dense is not None:
+                return 0
+            cache = self.vector_cache
+            index = retriever.dense_index(self.embedder, cache)
+            sentences = SentenceVectors(
+                self.embedder,
+                retriever.passages,
+                cache.with_name(f"sentences-{self.embedder.name}.npz") if cache else None,
+            )
+            # Sentences first: the answerer uses them only once passages are ranked densely.
+            self.answerer.sentences = sentences
+            retriever.dense = index
+            self.embedded_now = index.embedded_now + sentences.index.embedded_now
+            return self.embedded_now
+
+    def start_vectors(self) -> Thread | None:
+        """Prepare the vectors in a background thread (once); requests meanwhile use BM25."""
+        if self.embedder is None:
+            return None
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = Thread(
+                    target=self._index_in_background, name="evidence-vectors", daemon=True
+                )
+                self._vectors.start()
+        return self._vectors
+
+    def _index_in_background(self) -> None:
+        try:
+            self.index_vectors()
+        except Exception as err:  # stay on BM25, say why, never fail a request
+            self.vector_error = f"{type(err).__name__}: {err}"
+
+    def preload(self) -> None:
+        """Build the index now and start the vectors (a server worker's start-up)."""
+        self.answerer  # noqa: B018 - building it is the point
+        self.start_vectors()
 
     def answer(self, question: str, lang: LocaleCode) -> Answer:
         return self.answerer.answer(question, lang)
