@@ -18,6 +18,12 @@ class FakeResponder:
             classification=Classification(intent="smalltalk"),
         )
 
+    def complete(self, prepared: PreparedTurn) -> PreparedTurn:
+        return prepared
+
+    def runs_a_model(self, prepared: PreparedTurn) -> bool:
+        return False
+
     def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply:
         return self.answer(turn)
 

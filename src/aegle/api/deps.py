@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from aegle.api.problems import request_locale
+from aegle.assistant.model import PreparedTurn
 from aegle.bootstrap import Platform, Services
 from aegle.core.errors import AuthenticationRequired
 from aegle.core.types import LocaleCode
@@ -60,23 +60,26 @@ TokenDep = Annotated[str, Depends(bearer_token)]
 LocaleDep = Annotated[LocaleCode, Depends(locale_of)]
 
 
-def short_db_work(endpoint: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """Mark an endpoint whose work is a few short database statements.
+async def run_short_db_work(platform: Platform, work: Callable[[], T]) -> T:
+    """Run `work`, a few short database statements: inline on the event loop on SQLite, where
+    writes are serialised anyway (no thread hand-off, no GIL convoy behind the writer lock); in
+    the thread pool on PostgreSQL, so network waits never block the loop. Endpoints that hash
+    passwords or parse files stay plain `def` (always the thread pool)."""
+    if platform.database.dialect == "sqlite":
+        return work()
+    return await run_in_threadpool(work)
 
-    On SQLite, where writes are serialised anyway, it runs inline on the event loop: no thread
-    hand-off and no GIL convoy behind the writer lock. On PostgreSQL it runs in the thread pool
-    so network waits never block the loop. Endpoints that hash passwords or parse files stay
-    plain `def` (always the thread pool).
-    """
 
-    @functools.wraps(endpoint)
-    async def run(**kwargs: Any) -> T:
-        platform: Platform = kwargs["platform"]
-        if platform.database.dialect == "sqlite":
-            return endpoint(**kwargs)
-        return await run_in_threadpool(endpoint, **kwargs)
-
-    return run
+async def prepare_turn(platform: Platform, text: str, locale: LocaleCode) -> PreparedTurn | None:
+    """The text-only part of a chat turn, before its transaction. A skill that runs a model
+    (the evidence embedder, tens of ms) answers in a worker thread: the model releases the GIL,
+    so the event loop serves other requests meanwhile instead of stalling behind it."""
+    prepared = platform.prepare_turn(text, locale, answer=False)
+    if prepared is None:
+        return None
+    if platform.turn_runs_a_model(prepared):
+        return await run_in_threadpool(platform.complete_turn, prepared)
+    return platform.complete_turn(prepared)
 
 
 @contextmanager

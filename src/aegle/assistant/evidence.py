@@ -19,6 +19,9 @@ class EvidenceAnswers(Protocol):
 
 
 class EvidenceSkill:
+    # Hybrid retrieval embeds the question (onnxruntime): see Assistant.runs_a_model.
+    runs_a_model = True
+
     def __init__(self, evidence: EvidenceAnswers, texts: AssistantTexts | None = None):
         # The process's one evidence service (built in aegle.bootstrap): the same corpus, user
         # documents and hybrid ranking as the API, the web search and the CLI.

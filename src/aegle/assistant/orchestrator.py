@@ -58,20 +58,32 @@ class Assistant:
     def prepare(self, text: str, locale: LocaleCode, *, answer: bool = True) -> PreparedTurn:
         """Everything that depends on the text alone: the safety screen, the intent, the scope
         notice and, unless the screen fired (or `answer` is false), the skill's answer."""
-        assessment = self.safety.screen(text, locale)
-        classification = self.classifier.classify(text, locale)
-        skill_reply = None
-        if answer and not assessment.triggered:
-            skill = self.skills[classification.intent]
-            skill_reply = skill.respond(TurnContext(text=text, locale=locale), classification)
-        return PreparedTurn(
+        prepared = PreparedTurn(
             text=text,
             locale=locale,
-            assessment=assessment,
-            classification=classification,
-            skill_reply=skill_reply,
+            assessment=self.safety.screen(text, locale),
+            classification=self.classifier.classify(text, locale),
             scope_cards=self._scope_cards(text, locale),
         )
+        return self.complete(prepared) if answer else prepared
+
+    def complete(self, prepared: PreparedTurn) -> PreparedTurn:
+        """`prepared` with the skill's answer (none when the screen fired)."""
+        if prepared.skill_reply is not None or prepared.assessment.triggered:
+            return prepared
+        skill = self.skills[prepared.classification.intent]
+        reply = skill.respond(
+            TurnContext(text=prepared.text, locale=prepared.locale), prepared.classification
+        )
+        return prepared.model_copy(update={"skill_reply": reply})
+
+    def runs_a_model(self, prepared: PreparedTurn) -> bool:
+        """Whether completing `prepared` runs a model (the evidence embedder, tens of ms that
+        release the GIL): a caller on an event loop then completes it in a worker thread."""
+        if prepared.skill_reply is not None or prepared.assessment.triggered:
+            return False
+        skill = self.skills[prepared.classification.intent]
+        return bool(getattr(skill, "runs_a_model", False))
 
     def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply:
         """Answer one turn; `prepared` (from `prepare` on the same text) spares redoing it."""

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request, Response, status
 
-from aegle.api.deps import IdPath, LocaleDep, PlatformDep, TokenDep, authenticated, short_db_work
+from aegle.api.deps import (
+    IdPath,
+    LocaleDep,
+    PlatformDep,
+    TokenDep,
+    authenticated,
+    prepare_turn,
+    run_short_db_work,
+)
 from aegle.api.schemas import (
     ConversationIn,
     ConversationPublic,
@@ -13,7 +23,9 @@ from aegle.api.schemas import (
     MessagePublic,
     ReplyOut,
 )
-from aegle.core.types import normalize_locale
+from aegle.assistant.model import PreparedTurn
+from aegle.bootstrap import Platform
+from aegle.core.types import LocaleCode, normalize_locale
 from aegle.services.conversations import MessageRecord
 from aegle.store.tables import Conversation
 
@@ -84,8 +96,7 @@ def get_conversation(
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut)
-@short_db_work
-def post_message(
+async def post_message(
     conversation_id: IdPath,
     body: MessageIn,
     request: Request,
@@ -94,10 +105,35 @@ def post_message(
     locale: LocaleDep,
 ) -> Response:
     locale = normalize_locale(body.lang, locale)
-    prepared = platform.prepare_turn(body.text, locale)  # outside the write lock
+    prepared = await prepare_turn(platform, body.text, locale)  # outside the write lock
+    return await run_short_db_work(
+        platform,
+        functools.partial(
+            _store_turn,
+            conversation_id=conversation_id,
+            text=body.text,
+            locale=locale,
+            prepared=prepared,
+            request=request,
+            platform=platform,
+            token=token,
+        ),
+    )
+
+
+def _store_turn(
+    *,
+    conversation_id: str,
+    text: str,
+    locale: LocaleCode,
+    prepared: PreparedTurn | None,
+    request: Request,
+    platform: Platform,
+    token: str,
+) -> Response:
     with authenticated(platform, token, request) as (services, actor, _):
         _, reply_message, _ = services.conversations.post(
-            actor, conversation_id, text=body.text, locale=locale, prepared=prepared
+            actor, conversation_id, text=text, locale=locale, prepared=prepared
         )
     payload = reply_message.payload
     out = MessageOut(
