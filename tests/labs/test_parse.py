@@ -411,4 +411,3 @@ def test_commas_in_numbers_are_thousands_or_a_decimal_comma(
     assert item.value == value
     assert item.reference_range is not None
     assert (item.reference_range.low, item.reference_range.high) == (low, high)
-
