@@ -224,6 +224,13 @@ def test_oversized_and_malformed_requests(
         "payload_too_large",
     )
     assert body["title"] != "The request is too large"  # translated
+    assert body["detail"] == "文件太大（最多 20 MB）"  # the limit, in the person's language
+    english = client.post(
+        URL, files={"file": ("big.txt", huge)}, headers={**headers, "Accept-Language": "en"}
+    )
+    assert _problem(english, 413, "payload_too_large")["detail"] == (
+        "The file is too large (20 MB at most)"
+    )
     _problem(client.post(URL, content=b"text", headers=headers), 415, "unsupported_media_type")
     _problem(
         client.post(URL, files={"other": ("a.txt", b"x")}, headers=headers),
