@@ -554,7 +554,10 @@ def _csv_as_columns(text: str) -> str:
     # "WBC  6,500  /uL  4,500-11,000" and "Hb  14,2  g/dL" are report lines, not CSV rows: a
     # number with a comma that starts a space-separated word is one number (a CSV cell
     # starts after a comma).
-    counts = [_NUMBER_WORD_RE.sub("0", THOUSANDS_RE.sub("0", line)).count(",") for line in rows]
+    counts = [
+        _NUMBER_WORD_RE.sub("0", THOUSANDS_RE.sub("0", line)).count(",") if "," in line else 0
+        for line in rows
+    ]
     if not rows or max(counts, default=0) < 2:
         return text
     common = max(set(counts), key=counts.count)
