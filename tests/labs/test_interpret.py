@@ -226,3 +226,11 @@ def test_missing_sex_or_age_is_explained() -> None:
     known = explain(parse_text("性别：女 年龄：30岁\n血红蛋白 98 g/L\n"))
     assert known.notes == []
     assert known.abnormal[0].status == "low"
+
+
+def test_a_value_that_carries_its_unit_is_shown_with_it_once() -> None:
+    result = explain(parse_text("白细胞计数  3.2E+09/L  3.5-9.5\n血红蛋白  142  g/L  130-175\n"))
+    text = explanation_text(result, "en")
+    assert "3.2E+09/L (low" in text
+    assert "10*9/L (" not in text
+    assert "Results within the reference range: 1." in text

@@ -26,7 +26,7 @@ from aegle.labs.errors import (
     UnsupportedLanguage,
 )
 from aegle.labs.model import LabItem, ParsedReport
-from aegle.labs.parse import ReportParser
+from aegle.labs.parse import ReportParser, default_parser
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -267,7 +267,7 @@ def read_report(
     document = read_document(data)
     if not document.text.strip():
         raise NoTextFound()
-    parser = parser or ReportParser()
+    parser = parser or default_parser()
     report = parser.parse(document.text, sex=sex, age=age)
     for alternative in document.alternatives:
         # The reading that finds more results wins (content order vs. page layout).
