@@ -141,6 +141,13 @@ def test_trend_across_reports(client: TestClient, login: Login) -> None:
     assert trend["direction"] == "down"
     assert trend["crossed_limit"] is True
     assert trend["change"] == pytest.approx(-48)
+    # ALT's reference change value is 60.1 % (CVI 19.4 %): a 54.5 % fall is within it.
+    assert trend["rcv_percent"] == pytest.approx(60.1)
+    assert trend["last_change_percent"] == pytest.approx(-54.5, abs=0.1)
+    assert trend["meaningful"] is False
+    creatinine = client.get("/api/v1/labs/tests/2160-0/trend", headers=headers).json()["trend"]
+    assert creatinine["rcv_percent"] == pytest.approx(18.4)
+    assert creatinine["meaningful"] is False  # 150 -> 150 umol/L
     by_id = {h["test"]["id"]: h for h in client.get("/api/v1/labs/trends", headers=headers).json()}
     assert by_id[body["test"]["id"]]["trend"]["direction"] == "down"
     assert _problem(
@@ -217,6 +224,13 @@ def test_oversized_and_malformed_requests(
         "payload_too_large",
     )
     assert body["title"] != "The request is too large"  # translated
+    assert body["detail"] == "文件太大（最多 20 MB）"  # the limit, in the person's language
+    english = client.post(
+        URL, files={"file": ("big.txt", huge)}, headers={**headers, "Accept-Language": "en"}
+    )
+    assert _problem(english, 413, "payload_too_large")["detail"] == (
+        "The file is too large (20 MB at most)"
+    )
     _problem(client.post(URL, content=b"text", headers=headers), 415, "unsupported_media_type")
     _problem(
         client.post(URL, files={"other": ("a.txt", b"x")}, headers=headers),

@@ -102,7 +102,7 @@ def test_corrected_codes_stay_corrected() -> None:
 
 
 def test_shared_aliases_are_told_apart_by_unit_or_result_kind() -> None:
-    for name in ("白细胞", "红细胞", "CK-MB", "PCT", "肌酸激酶同工酶"):
+    for name in ("白细胞", "红细胞", "尿白细胞", "尿红细胞", "CK-MB", "PCT", "肌酸激酶同工酶"):
         tests = CATALOGUE.lookup(name)
         assert len(tests) > 1, name
         for a in tests:
@@ -111,6 +111,23 @@ def test_shared_aliases_are_told_apart_by_unit_or_result_kind() -> None:
                     continue
                 assert a.unit != b.unit, (name, a.id, b.id)
                 assert b.unit is None or a.factor_from(b.unit) is None, (name, a.id, b.id)
+
+
+@pytest.mark.parametrize(
+    ("line", "loinc"),
+    [
+        ("尿白细胞  1+  阴性", "5799-2"),  # strip: leukocyte esterase
+        ("尿白细胞  30  /uL  0-25", "30405-5"),  # analyser count
+        ("尿白细胞  3  /HPF  0-5", "5821-4"),  # microscopy
+        ("尿红细胞  2+", "5794-3"),  # strip: blood
+        ("尿红细胞  12  /uL  0-17", "30391-7"),
+    ],
+)
+def test_urine_cells_printed_with_the_urine_prefix_are_read(line: str, loinc: str) -> None:
+    # Chinese urinalysis reports often print 尿白细胞 / 尿红细胞; a graded strip result under an
+    # unknown name used to be dropped without a word.
+    (item,) = PARSER.parse(line).items
+    assert item.loinc == loinc
 
 
 # Adult intervals as published (sex, age in years, low, high), transcribed independently of the

@@ -160,6 +160,27 @@ def test_children_see_paediatrics_and_get_children_s_defaults_only() -> None:
     assert any((c.title or "").startswith("WS/T 779-2021") for c in result.citations)
 
 
+@pytest.mark.parametrize(
+    ("age", "note", "paediatrics"),
+    [("13岁", True, True), ("14岁", True, False), ("17岁", True, False), ("18岁", False, False)],
+)
+def test_the_children_s_note_follows_the_children_s_intervals(
+    age: str, note: bool, paediatrics: bool
+) -> None:
+    # WS/T 779 runs to 18: a teenager of 14-17 gets children's defaults, so gets the note too;
+    # 儿科 is for under 14 only. 120 g/L is low for a boy of 13-18 (129) and for a man (130).
+    result = explain(parse_text(f"性别：男  年龄：{age}\n血红蛋白  120  g/L\n"))
+    low = next(a for a in result.abnormal if a.item.test_id == "hgb")
+    assert low.item.reference_range is not None
+    source = "wst779_2021" if note else "wst405_2012"
+    assert low.item.reference_range.source == source
+    assert (interpret_module.CHILD_NOTE in result.notes) is note
+    assert ("07" in [d.code for d in result.departments]) is paediatrics
+    if note:
+        assert "18" in interpret_module.CHILD_NOTE.en
+        assert "未满18岁" in explanation_text(result, "zh-CN")
+
+
 def test_a_finger_prick_report_says_why_it_has_no_default() -> None:
     result = explain(parse_text("性别：女  年龄：3岁  标本：末梢血\n血红蛋白  105  g/L\n"))
     assert [a.item.test_id for a in result.unknown] == ["hgb"]
@@ -205,3 +226,11 @@ def test_missing_sex_or_age_is_explained() -> None:
     known = explain(parse_text("性别：女 年龄：30岁\n血红蛋白 98 g/L\n"))
     assert known.notes == []
     assert known.abnormal[0].status == "low"
+
+
+def test_a_value_that_carries_its_unit_is_shown_with_it_once() -> None:
+    result = explain(parse_text("白细胞计数  3.2E+09/L  3.5-9.5\n血红蛋白  142  g/L  130-175\n"))
+    text = explanation_text(result, "en")
+    assert "3.2E+09/L (low" in text
+    assert "10*9/L (" not in text
+    assert "Results within the reference range: 1." in text

@@ -391,3 +391,23 @@ def test_csv_exports() -> None:
     assert plt.value == 250000
     # Ordinary text with a few commas is left alone.
     assert one("血红蛋白 135 g/L 130-175, 复查").value == 135
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "low", "high"),
+    [
+        ("WBC  6,500  /uL  4,500-11,000", 6500, 4500, 11000),  # US thousands
+        ("Platelets  250,000  /uL  150,000-400,000", 250000, 150000, 400000),
+        ("Glucose  1,234.5  mg/dL  70-99", 1234.5, 70, 99),
+        ("Hemoglobin  14,2  g/dL  13,5-17,5", 14.2, 13.5, 17.5),  # decimal comma
+        ("血糖  5,6  mmol/L  3,9-6,1", 5.6, 3.9, 6.1),  # OCR read the points as commas
+    ],
+)
+def test_commas_in_numbers_are_thousands_or_a_decimal_comma(
+    line: str, value: float, low: float, high: float
+) -> None:
+    # These used to be read up to the comma: a WBC of 6,500 /uL as 6, a glucose of 1,234 as 1.
+    (item,) = parse_text(line).items
+    assert item.value == value
+    assert item.reference_range is not None
+    assert (item.reference_range.low, item.reference_range.high) == (low, high)

@@ -82,6 +82,30 @@ def test_unsupported_language_and_no_results() -> None:
         read_report(b"Dear patient, your appointment is on Monday.")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Japanese shares kanji with Chinese; the kana give it away.
+        "血液検査結果\nヘモグロビン  14.2  g/dL  13.5-17.5\n白血球数  6500  /μL  3300-8600\n",
+        # German and French: Latin script, accented letters, no catalogue test matched.
+        "Laborbefund\nHämoglobin  14,2  g/dl  13,5-17,5\nLeukozyten  6,5  /nl  4,0-10,0\n",
+        "Hémoglobine  13,5  g/dL  12,0-16,0\nPlaquettes  250  G/L  150-400\n",
+    ],
+)
+def test_reports_in_other_languages_are_refused_not_stored_as_unknown_rows(text: str) -> None:
+    with pytest.raises(UnsupportedLanguage):
+        read_report(text.encode())
+
+
+def test_what_the_language_check_lets_through() -> None:
+    # A Chinese photo whose dashes OCR read as the katakana long-vowel mark, and an English
+    # report of tests the catalogue lacks, are still read.
+    _doc, zh = read_report("血红蛋白  142  g/L  130-175\nーーー ーーー ーーー\n".encode())
+    assert [item.test_id for item in zh.items] == ["hgb"]
+    _doc, en = read_report(b"Anti-Xyz antibody  12.3  U/mL  0-10\n")
+    assert [item.test_id for item in en.items] == [None]
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.sampled_from([b"", b"%PDF-1.4\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF"]),

@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aegle.api.problems import problem_response
 from aegle.core.errors import PayloadTooLarge
+from aegle.core.i18n import N_
 
 
 class BodySizeLimit:
@@ -30,14 +31,20 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        limit = (
-            self.upload_max_bytes
-            if any(path.startswith(prefix) for prefix in self.upload_paths)
-            else self.max_bytes
+        upload = any(path.startswith(prefix) for prefix in self.upload_paths)
+        limit = self.upload_max_bytes if upload else self.max_bytes
+        # A person uploading a file is told the limit, in their language.
+        error = (
+            PayloadTooLarge(
+                N_("The file is too large ({size} MB at most)"),
+                params={"size": max(1, limit // 1_000_000)},
+            )
+            if upload
+            else PayloadTooLarge()
         )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _reject(scope, receive, send)
+            await _reject(scope, receive, send, error)
             return
         received = 0
         response_started = False
@@ -55,7 +62,7 @@ class BodySizeLimit:
                     # exceptions raised while reading a body into their own 400s.
                     rejected = True
                     if not response_started:
-                        await _reject(scope, receive, send)
+                        await _reject(scope, receive, send, error)
                     return {"type": "http.disconnect"}
             return message
 
@@ -84,7 +91,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _reject(scope: Scope, receive: Receive, send: Send) -> None:
+async def _reject(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
     """Answer 413 in the one error shape (Starlette has put the app in the scope)."""
-    response = problem_response(Request(scope, receive), PayloadTooLarge())
+    response = problem_response(Request(scope, receive), error)
     await response(scope, receive, send)

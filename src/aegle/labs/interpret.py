@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from aegle.core.types import Citation, Department, Frozen, LocalizedText, Severity, TriageLevel
-from aegle.labs.catalogue import Catalogue, LabTest, default_catalogue
+from aegle.labs.catalogue import ADULT_AGE, Catalogue, LabTest, default_catalogue
 from aegle.labs.model import LabItem, ParsedReport
 
 Status = Literal["normal", "high", "low", "abnormal", "critical_high", "critical_low", "unknown"]
@@ -89,15 +89,19 @@ LIMITATIONS = LocalizedText(
     ),
 )
 
-CHILD_AGE = 14  # 儿科 sees children under 14 in Chinese hospitals.
+# Two ages, two purposes. Reference intervals: a child is anyone under ADULT_AGE (18), where the
+# children's standards WS/T 779/780 end and WS/T 405 begins, so the note below follows the
+# intervals actually used. Department: 儿科 sees children under 14 in Chinese hospitals.
+PAEDIATRICS_AGE = 14
 CHILD_NOTE = LocalizedText(
-    zh="这是儿童的化验单：儿童的参考范围随年龄变化。报告上印的参考范围优先；没有印时，只有国家儿童标准"
-    "覆盖的项目按年龄使用儿童参考区间（血常规按 WS/T 779-2021 静脉血，生化按 WS/T 780-2021），"
-    "从不套用成人默认值。",
-    en="This is a child's report: children's reference ranges change with age. A range printed on "
-    "the report comes first; where none is printed, only tests covered by the national children's "
-    "standards get an age-matched default (blood count: WS/T 779-2021, venous blood; chemistry: "
-    "WS/T 780-2021), never an adult one.",
+    zh="这是未满18岁者的化验单：儿童和青少年的参考范围随年龄变化。报告上印的参考范围优先；没有印时，"
+    "只有国家儿童标准覆盖的项目按年龄使用儿童参考区间（血常规按 WS/T 779-2021 静脉血，生化按 "
+    "WS/T 780-2021，均到18岁），从不套用成人默认值。",
+    en="This report is for someone under 18: reference ranges for children and teenagers change "
+    "with age. A range printed on the report comes first; where none is printed, only tests "
+    "covered by the national children's standards get an age-matched default (blood count: "
+    "WS/T 779-2021, venous blood; chemistry: WS/T 780-2021; both up to 18 years), never an adult "
+    "one.",
 )
 
 CAPILLARY_NOTE = LocalizedText(
@@ -239,8 +243,9 @@ class Interpreter:
         codes: list[str] = []
         if critical:
             codes.append("20")
-        child = report.age is not None and report.age < CHILD_AGE
-        if child and (abnormal or patterns or critical):
+        child = report.age is not None and report.age < ADULT_AGE
+        paediatric = report.age is not None and report.age < PAEDIATRICS_AGE
+        if paediatric and (abnormal or patterns or critical):
             codes.append("07")
         for pattern in patterns:
             if pattern.department and pattern.department not in codes:
@@ -404,7 +409,7 @@ class Interpreter:
         self, by_test: dict[str | None, Assessment], report: ParsedReport
     ) -> tuple[float, Pattern | None] | None:
         crea = by_test.get("crea")
-        if crea is None or report.sex is None or report.age is None or report.age < 18:
+        if crea is None or report.sex is None or report.age is None or report.age < ADULT_AGE:
             return None
         test = self.catalogue.by_id["crea"]
         umol = self.value_in_test_unit(crea.item, test)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field
@@ -40,6 +41,16 @@ class LabItem(Frozen):
     flag: Flag | None = None
     reference_range: RefRange | None = None
     line: int = 0
+
+    @property
+    def shown(self) -> str:
+        """The result as printed with its unit, once: `3.2E+09/L` already carries its unit."""
+        if self.unit and not _UNIT_IN_VALUE.search(self.value_text):
+            return f"{self.value_text} {self.unit}"
+        return self.value_text
+
+
+_UNIT_IN_VALUE = re.compile(r"\d\s*[eE]\s*\+?\d{1,2}/")
 
 
 class ParsedReport(Frozen):

@@ -10,6 +10,7 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -24,8 +25,8 @@ from aegle.labs.errors import (
     UnsupportedFileType,
     UnsupportedLanguage,
 )
-from aegle.labs.model import ParsedReport
-from aegle.labs.parse import ReportParser
+from aegle.labs.model import LabItem, ParsedReport
+from aegle.labs.parse import ReportParser, default_parser
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -231,13 +232,27 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _SUPPORTED = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 
 
-def check_language(text: str) -> None:
-    """Raise when the text is mostly in a script we cannot read (Cyrillic, Arabic, ...)."""
+# Kana without the long-vowel mark and middle dot, which OCR makes of dashes and dots.
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")
+_ACCENTED_LATIN = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+
+
+def check_language(text: str, items: Sequence[LabItem] = ()) -> None:
+    """Raise when the text is in a language we cannot read: mostly another script (Cyrillic,
+    Arabic, Hangul), Japanese (kana between the kanji that Chinese shares), or a Latin-script
+    language (accented letters) of which no result named a catalogue test. Such reports used
+    to be stored as a few unknown rows, or misread, instead of being refused."""
+    if _KANA.search(text):
+        kana = len(_KANA.findall(text))
+        if kana >= 3 and kana >= 0.1 * len(_LETTERS.findall(text)):
+            raise UnsupportedLanguage()
+    if any(item.test_id is not None for item in items):
+        return  # OCR noise in a report we can read is no reason to refuse it
     letters = _LETTERS.findall(text)
     if not letters:
         return
     supported = sum(1 for char in letters if _SUPPORTED.match(char))
-    if supported / len(letters) < 0.5:
+    if supported / len(letters) < 0.5 or (items and _ACCENTED_LATIN.search(text)):
         raise UnsupportedLanguage()
 
 
@@ -252,14 +267,14 @@ def read_report(
     document = read_document(data)
     if not document.text.strip():
         raise NoTextFound()
-    parser = parser or ReportParser()
+    parser = parser or default_parser()
     report = parser.parse(document.text, sex=sex, age=age)
     for alternative in document.alternatives:
         # The reading that finds more results wins (content order vs. page layout).
         other = parser.parse(alternative, sex=sex, age=age)
         if len(other.items) > len(report.items):
             report = other
+    check_language(document.text, report.items)
     if not report.items:
-        check_language(document.text)
         raise NoResultsFound()
     return document, report

@@ -76,7 +76,7 @@ _LABELS = {
     "critical": LocalizedText(zh="危急值", en="Critical results"),
     "abnormal": LocalizedText(zh="异常结果", en="Abnormal results"),
     "normal": LocalizedText(
-        zh="{n} 项结果在参考范围内。", en="{n} results are within the reference range."
+        zh="{n} 项结果在参考范围内。", en="Results within the reference range: {n}."
     ),
     "all_normal": LocalizedText(
         zh="所有可判断的结果都在参考范围内。",
@@ -118,9 +118,7 @@ def _label(key: str, locale: LocaleCode) -> str:
 def _line(assessment: Assessment, locale: LocaleCode, numbers: dict[str, int]) -> str:
     item = assessment.item
     ref = item.reference_range
-    parts = [f"- {item.name}: {item.value_text}"]
-    if item.unit:
-        parts.append(f" {item.unit}")
+    parts = [f"- {item.name}: {item.shown}"]
     status = _STATUS_LABEL.get(assessment.status, assessment.status)
     parts.append(f" ({_label(status, locale)}")
     if ref is not None and ref.text:

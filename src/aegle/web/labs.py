@@ -90,7 +90,7 @@ class TrendView:
         points = [
             PointView(
                 date=p.effective.isoformat(),
-                value=" ".join(x for x in (p.item.value_text, p.item.unit or "") if x),
+                value=p.item.shown,
                 flag=p.item.flag,
             )
             for p in history.points
