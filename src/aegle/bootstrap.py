@@ -17,7 +17,7 @@ from aegle.assistant.model import PreparedTurn
 from aegle.clinic.protocol import Session as InterviewSession
 from aegle.core.clock import SystemClock
 from aegle.core.errors import InvalidInput
-from aegle.core.ports import Clock
+from aegle.core.ports import Clock, SafetyAssessment
 from aegle.core.types import LocaleCode
 from aegle.services.access import AccessGate
 from aegle.services.accounts import Accounts, make_password_hasher
@@ -33,6 +33,7 @@ from aegle.store import migrate
 from aegle.store.db import Database, create_db_engine
 
 if TYPE_CHECKING:
+    from aegle.evidence.answer import Answer
     from aegle.evidence.service import EvidenceService
 
 
@@ -91,6 +92,14 @@ class Platform:
         from aegle.assistant.orchestrator import build_default_assistant
 
         return build_default_assistant(self.evidence)
+
+    def evidence_answer(self, question: str, lang: LocaleCode) -> tuple[SafetyAssessment, Answer]:
+        """An evidence answer with the safety screen first (the API's and the CLI's `ask`):
+        an emergency or crisis question gets the screen's advice, not quotations."""
+        from aegle.assistant.evidence import screened_answer
+        from aegle.assistant.orchestrator import default_safety_screen
+
+        return screened_answer(default_safety_screen(), question, lang, self.evidence.answer)
 
     def prepare_turn(
         self, text: str, locale: LocaleCode, *, answer: bool = True

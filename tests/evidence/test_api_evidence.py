@@ -106,3 +106,23 @@ def test_ask_returns_quoted_sentences_whose_ids_resolve(
         headers=auth,
     ).json()
     assert hidden["abstained"] is True
+
+
+def test_ask_gives_the_safety_advice_for_an_emergency(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/evidence/ask",
+        json={"question": "我爸突然胸口剧痛，满头大汗，喘不上气", "lang": "zh"},
+        headers=auth,
+    )
+    data = response.json()
+    assert response.status_code == 200
+    assert data["safety"]["category"] == "emergency"
+    assert "120" in data["safety"]["call_numbers"]
+    assert data["answer"].startswith(data["safety"]["message"])
+    assert all(sentence["citations"] for sentence in data["sentences"])
+    calm = client.post(
+        "/api/v1/evidence/ask", json={"question": "每天吃多少盐", "lang": "zh"}, headers=auth
+    ).json()
+    assert calm["safety"] is None

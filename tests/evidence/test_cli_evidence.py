@@ -72,3 +72,19 @@ def test_corpus_add_ingests_reports_duplicates_and_rejects_bad_files(tmp_path: P
         app, ["evidence", "search", "sleeping patients hourly", "--json", "--no-dense"]
     )
     assert json.loads(found.output)[0]["id"] == "falls#night-checks/1"
+
+
+def test_ask_screens_for_emergencies_first() -> None:
+    """Sudden loss of vision in one eye is a stroke sign: the answer starts with what to do now
+    (call the emergency number), as the chat's does; any quotations come after it."""
+    out = runner.invoke(
+        app, ["ask", "sudden blurred vision in left eye", "--lang", "en", "--json", "--no-dense"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["safety"]["category"] == "emergency"
+    assert data["safety"]["call_numbers"]
+    assert data["answer"].startswith(data["safety"]["message"])
+    assert all(sentence["citations"] for sentence in data["sentences"])
+    calm = runner.invoke(app, ["ask", "每天吃多少盐", "--lang", "zh", "--json", "--no-dense"])
+    assert json.loads(calm.output)["safety"] is None

@@ -3,11 +3,13 @@ clear abstention. Every sentence is a quotation from a cited passage."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from aegle.assistant.model import Card, Classification, Reply, TurnContext
 from aegle.assistant.skills import disclaimer_card
 from aegle.assistant.texts import AssistantTexts, default_texts
+from aegle.core.ports import SafetyAssessment, SafetyScreen
 from aegle.core.types import Citation, LocaleCode
 from aegle.evidence.answer import Answer
 
@@ -16,6 +18,27 @@ class EvidenceAnswers(Protocol):
     """What the skill needs: the evidence service (or a bare answerer in tests)."""
 
     def answer(self, question: str, lang: LocaleCode) -> Answer: ...
+
+
+def screened_answer(
+    screen: SafetyScreen,
+    question: str,
+    lang: LocaleCode,
+    answer: Callable[[str, LocaleCode], Answer],
+) -> tuple[SafetyAssessment, Answer]:
+    """Safety first: a question that describes an emergency or crisis gets the screen's advice
+    (what to do now, whom to call) before anything else. The quotations follow it when the
+    corpus has some (how to use an adrenaline pen, the signs of a stroke); an abstention does
+    not (the advice is the whole answer). The sentences stay the quotations alone."""
+    assessment = screen.screen(question, lang)
+    result = answer(question, lang)
+    if not assessment.triggered:
+        return assessment, result
+    if result.abstained:
+        return assessment, result.model_copy(update={"answer": assessment.message})
+    return assessment, result.model_copy(
+        update={"answer": f"{assessment.message}\n\n{result.answer}"}
+    )
 
 
 class EvidenceSkill:

@@ -205,6 +205,13 @@ class MemoizedSafetyScreen:
 
 
 @cache
+def default_safety_screen() -> SafetyScreen:
+    """The process's one safety screen over the shipped knowledge (compiling it takes
+    seconds): the chat and the evidence answers screen with the same rules."""
+    return MemoizedSafetyScreen(RuleSafetyScreen.load_default())
+
+
+@cache
 def build_default_assistant(evidence: EvidenceAnswers | None = None) -> Assistant:
     """The embedded default: rule-based safety, keyword intents, the built skills, and "coming
     soon" for the rest. (Consultations run in the conversation service, which holds the
@@ -223,7 +230,7 @@ def build_default_assistant(evidence: EvidenceAnswers | None = None) -> Assistan
         available=("consult", "report", "health_data", "evidence"), texts=texts
     )
     return Assistant(
-        safety=MemoizedSafetyScreen(RuleSafetyScreen.load_default()),
+        safety=default_safety_screen(),
         classifier=KeywordIntentClassifier.load_default(),
         skills=skills,
         texts=texts,

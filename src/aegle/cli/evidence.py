@@ -15,9 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
+from aegle.assistant.evidence import screened_answer
+from aegle.assistant.orchestrator import default_safety_screen
 from aegle.bootstrap import build_evidence_service
 from aegle.cli.errors import fail
 from aegle.core.errors import AegleError, ConfigurationError, InvalidInput
+from aegle.core.ports import SafetyAssessment
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.answer import Answer, Answerer
 from aegle.evidence.ingest import load_path
@@ -69,13 +72,15 @@ def evidence_service(dense: bool | None = None, *, wait: bool = False) -> Eviden
     return service
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
+def answer_json(answer: Answer, safety: SafetyAssessment | None = None) -> dict[str, Any]:
+    """`safety` is set when the screen fired: the answer then starts with its advice."""
     return {
         "answer": answer.answer,
         "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
         "citations": [c.model_dump() for c in answer.citations],
         "abstained": answer.abstained,
         "lang": answer.lang,
+        "safety": safety.model_dump(mode="json") if safety and safety.triggered else None,
     }
 
 
@@ -111,16 +116,17 @@ def ask(
 ) -> None:
     """Answer a health question with quotations from the corpus, each with its source."""
     answerer = evidence_service(dense).answerer
+
+    def answer(text: str, locale: LocaleCode) -> Answer:
+        return _llm_answer(answerer, text, locale) if llm else answerer.answer(text, locale)
+
     try:
-        result = (
-            _llm_answer(answerer, question, _lang(lang))
-            if llm
-            else answerer.answer(question, _lang(lang))
-        )
+        # Safety first, as in the chat: an emergency or crisis question gets what to do now.
+        assessment, result = screened_answer(default_safety_screen(), question, _lang(lang), answer)
     except AegleError as err:
         fail(err)
     if as_json:
-        typer.echo(json.dumps(answer_json(result), ensure_ascii=False))
+        typer.echo(json.dumps(answer_json(result, assessment), ensure_ascii=False))
         return
     typer.echo(result.answer)
     for n, c in enumerate(result.citations, start=1):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
 from aegle.core.errors import InvalidInput
+from aegle.core.ports import SafetyAssessment
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.model import DocumentKind
 from aegle.evidence.retrieve import MAX_QUERY_CHARS
@@ -56,6 +57,11 @@ class AskOut(BaseModel):
     citations: list[dict[str, Any]]
     abstained: bool
     lang: LocaleCode
+    safety: SafetyAssessment | None = Field(
+        None,
+        description="Set when the question describes an emergency or crisis: the answer "
+        "then starts with the safety screen's advice (what to do now, whom to call)",
+    )
 
 
 def _signed_in(platform: PlatformDep, token: str, request: Request) -> None:
@@ -103,8 +109,9 @@ def ask_evidence(
     """A cited answer (every sentence a quotation with its passage id), or a clear abstention."""
     _signed_in(platform, token, request)
     lang = normalize_locale(body.lang, locale) if body.lang else locale
-    answer = platform.evidence.answer(body.question, lang)
+    assessment, answer = platform.evidence_answer(body.question, lang)
     return AskOut(
+        safety=assessment if assessment.triggered else None,
         answer=answer.answer,
         sentences=[SentenceOut(text=s.text, citations=list(s.citations)) for s in answer.sentences],
         citations=[c.model_dump() for c in answer.citations],
