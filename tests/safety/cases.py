@@ -66,6 +66,7 @@ CRISIS: list[str] = [
 ]
 
 EMERGENCY: list[str] = [
+    "我爸睡着睡着呼吸停了，叫不醒",
     # Peritonitis (rigid abdomen with pain) and bilious vomiting in a child (NICE CG84).
     "肚子疼得厉害，而且肚子硬得像木板一样",
     "My stomach hurts a lot and my belly is rigid",
@@ -152,6 +153,9 @@ EMERGENCY: list[str] = [
 ]
 
 BENIGN: list[str] = [
+    # Obstructive sleep apnoea asked about as a condition.
+    "睡眠呼吸暂停能开车吗",
+    "阻塞性睡眠呼吸暂停综合征怎么治疗",
     # Look-alikes of the acute-abdomen rules: an adult's bile after vomiting, bloating, food.
     "我昨天吐了，吐出来有点黄绿色的胆汁，现在好了",
     "宝宝肚子硬硬的，是胀气吗",
