@@ -42,3 +42,17 @@ def login(client: TestClient, platform: Platform) -> Login:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return make
+
+
+def patient_conversation(
+    client: TestClient, platform: Platform, username: str
+) -> tuple[dict[str, str], str]:
+    """Register a patient on `platform`, log in through `client` and open a conversation:
+    the bearer headers and the conversation id (for apps built around a custom responder)."""
+    with platform.unit_of_work() as s:
+        s.accounts.register(username=username, password="password1", role=Role.PATIENT)
+    token = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": "password1"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    return headers, client.post("/api/v1/conversations", json={}, headers=headers).json()["id"]

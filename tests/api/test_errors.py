@@ -11,10 +11,9 @@ from fastapi.testclient import TestClient
 from aegle.assistant.model import Reply, TurnContext
 from aegle.bootstrap import Platform
 from aegle.core.text import clean_user_text
-from aegle.core.types import Role
 from aegle.server import create_app
 from aegle.settings import Settings
-from tests.api.conftest import Login
+from tests.api.conftest import Login, patient_conversation
 from tests.fakes import FakeResponder
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "instance"}
@@ -153,13 +152,7 @@ def test_500_is_a_problem_and_nothing_is_half_stored(settings: Settings, clock) 
     platform = Platform(settings, clock=clock, responder=ExplodingResponder())
     platform.upgrade_database()
     with TestClient(create_app(platform=platform), raise_server_exceptions=False) as client:
-        with platform.unit_of_work() as s:
-            s.accounts.register(username="victim", password="password1", role=Role.PATIENT)
-        token = client.post(
-            "/api/v1/auth/login", json={"username": "victim", "password": "password1"}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        cid = client.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
+        headers, cid = patient_conversation(client, platform, "victim")
         response = client.post(
             f"/api/v1/conversations/{cid}/messages", json={"text": "hello"}, headers=headers
         )

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from aegle.assistant.model import PreparedTurn, Reply, TurnContext
 from aegle.bootstrap import Platform
 from aegle.core.clock import FrozenClock
-from aegle.core.types import LocaleCode, Role
+from aegle.core.types import LocaleCode
 from aegle.server import create_app
 from aegle.settings import Settings
+from tests.api.conftest import patient_conversation
 from tests.fakes import FakeResponder
 
 
@@ -49,13 +50,7 @@ def test_a_model_turn_is_completed_in_a_worker_thread(
     platform = Platform(settings, clock=clock, responder=responder)
     platform.upgrade_database()
     with TestClient(create_app(platform=platform)) as client:
-        with platform.unit_of_work() as s:
-            s.accounts.register(username="asker", password="password1", role=Role.PATIENT)
-        token = client.post(
-            "/api/v1/auth/login", json={"username": "asker", "password": "password1"}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        cid = client.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
+        headers, cid = patient_conversation(client, platform, "asker")
         response = client.post(
             f"/api/v1/conversations/{cid}/messages", json={"text": text}, headers=headers
         )
