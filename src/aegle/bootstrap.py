@@ -107,18 +107,12 @@ class Platform:
         """The text-only part of a chat turn (safety screen, intent, skill), done before the
         conversation's transaction so the write lock is held only for database work. None when
         the text is invalid: the turn itself then reports it, after authentication. With
-        `answer=False` the skill's answer is left to `complete_turn`."""
+        `answer=False` the skill's answer is left to `responder.complete`."""
         try:
             text = message_text(text, self.settings.api.max_message_chars)
         except InvalidInput:
             return None
         return self.responder.prepare(text, locale, answer=answer)
-
-    def complete_turn(self, prepared: PreparedTurn) -> PreparedTurn:
-        return self.responder.complete(prepared)
-
-    def turn_runs_a_model(self, prepared: PreparedTurn) -> bool:
-        return self.responder.runs_a_model(prepared)
 
     @cached_property
     def evidence(self) -> EvidenceService:

@@ -77,9 +77,10 @@ async def prepare_turn(platform: Platform, text: str, locale: LocaleCode) -> Pre
     prepared = platform.prepare_turn(text, locale, answer=False)
     if prepared is None:
         return None
-    if platform.turn_runs_a_model(prepared):
-        return await run_in_threadpool(platform.complete_turn, prepared)
-    return platform.complete_turn(prepared)
+    responder = platform.responder
+    if responder.runs_a_model(prepared):
+        return await run_in_threadpool(responder.complete, prepared)
+    return responder.complete(prepared)
 
 
 @contextmanager

@@ -33,18 +33,9 @@ class BodySizeLimit:
         path: str = scope.get("path", "")
         upload = any(path.startswith(prefix) for prefix in self.upload_paths)
         limit = self.upload_max_bytes if upload else self.max_bytes
-        # A person uploading a file is told the limit, in their language.
-        error = (
-            PayloadTooLarge(
-                N_("The file is too large ({size} MB at most)"),
-                params={"size": max(1, limit // 1_000_000)},
-            )
-            if upload
-            else PayloadTooLarge()
-        )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _reject(scope, receive, send, error)
+            await _reject(scope, receive, send, upload, limit)
             return
         received = 0
         response_started = False
@@ -62,7 +53,7 @@ class BodySizeLimit:
                     # exceptions raised while reading a body into their own 400s.
                     rejected = True
                     if not response_started:
-                        await _reject(scope, receive, send, error)
+                        await _reject(scope, receive, send, upload, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -91,7 +82,16 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _reject(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
-    """Answer 413 in the one error shape (Starlette has put the app in the scope)."""
+async def _reject(scope: Scope, receive: Receive, send: Send, upload: bool, limit: int) -> None:
+    """Answer 413 in the one error shape (Starlette has put the app in the scope). A person
+    uploading a file is told the limit, in their language."""
+    error = (
+        PayloadTooLarge(
+            N_("The file is too large ({size} MB at most)"),
+            params={"size": max(1, limit // 1_000_000)},
+        )
+        if upload
+        else PayloadTooLarge()
+    )
     response = problem_response(Request(scope, receive), error)
     await response(scope, receive, send)

@@ -67,11 +67,17 @@ class Assistant:
         )
         return self.complete(prepared) if answer else prepared
 
+    def _pending_skill(self, prepared: PreparedTurn) -> Skill | None:
+        """The skill still to answer `prepared`: none once answered or when the screen fired."""
+        if prepared.skill_reply is not None or prepared.assessment.triggered:
+            return None
+        return self.skills[prepared.classification.intent]
+
     def complete(self, prepared: PreparedTurn) -> PreparedTurn:
         """`prepared` with the skill's answer (none when the screen fired)."""
-        if prepared.skill_reply is not None or prepared.assessment.triggered:
+        skill = self._pending_skill(prepared)
+        if skill is None:
             return prepared
-        skill = self.skills[prepared.classification.intent]
         reply = skill.respond(
             TurnContext(text=prepared.text, locale=prepared.locale), prepared.classification
         )
@@ -80,10 +86,8 @@ class Assistant:
     def runs_a_model(self, prepared: PreparedTurn) -> bool:
         """Whether completing `prepared` runs a model (the evidence embedder, tens of ms that
         release the GIL): a caller on an event loop then completes it in a worker thread."""
-        if prepared.skill_reply is not None or prepared.assessment.triggered:
-            return False
-        skill = self.skills[prepared.classification.intent]
-        return bool(getattr(skill, "runs_a_model", False))
+        skill = self._pending_skill(prepared)
+        return skill is not None and bool(getattr(skill, "runs_a_model", False))
 
     def turn(self, turn: TurnContext, prepared: PreparedTurn | None = None) -> Reply:
         """Answer one turn; `prepared` (from `prepare` on the same text) spares redoing it."""

@@ -30,6 +30,7 @@ app = typer.Typer(help="Benchmarks (results go in docs/benchmarks.md).", no_args
 # The platform workload: one message for each non-consult intent, zh and en. Every turn runs
 # auth, the access gate and audit chain, the safety screen, the intent classifier, the skill and
 # two inserts. A consultation turn also runs the interview engine; it is measured on its own.
+EVIDENCE_QUESTION = ("听说喝醋能软化血管，是真的吗？", "zh")
 MESSAGES = (
     ("你好，你能做什么？", "zh"),
     ("帮我看看这个化验单", "zh"),
@@ -37,14 +38,12 @@ MESSAGES = (
     ("Can I take ibuprofen with aspirin?", "en"),
     ("医保能报销多少？", "zh"),
     ("推荐一个心内科医生", "zh"),
-    ("听说喝醋能软化血管，是真的吗？", "zh"),
+    EVIDENCE_QUESTION,
 )
 # The same turns without the evidence question: an evidence answer embeds the question
 # (onnxruntime, ~10-15 ms of CPU, in a worker thread), which the mixed workload averages in;
 # this one is the platform's own cost per turn.
-PLATFORM_MESSAGES = tuple(
-    message for message in MESSAGES if message[0] != "听说喝醋能软化血管，是真的吗？"
-)
+PLATFORM_MESSAGES = tuple(message for message in MESSAGES if message != EVIDENCE_QUESTION)
 # A consultation: a complaint, five answers, then "stop" for the result; over and over.
 CONSULT = (
     ("我这两天头疼，还流鼻涕、嗓子疼", "zh"),

@@ -242,10 +242,9 @@ def check_language(text: str, items: Sequence[LabItem] = ()) -> None:
     Arabic, Hangul), Japanese (kana between the kanji that Chinese shares), or a Latin-script
     language (accented letters) of which no result named a catalogue test. Such reports used
     to be stored as a few unknown rows, or misread, instead of being refused."""
-    if _KANA.search(text):
-        kana = len(_KANA.findall(text))
-        if kana >= 3 and kana >= 0.1 * len(_LETTERS.findall(text)):
-            raise UnsupportedLanguage()
+    kana = len(_KANA.findall(text))
+    if kana >= 3 and kana >= 0.1 * len(_LETTERS.findall(text)):
+        raise UnsupportedLanguage()
     if any(item.test_id is not None for item in items):
         return  # OCR noise in a report we can read is no reason to refuse it
     letters = _LETTERS.findall(text)

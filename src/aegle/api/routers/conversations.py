@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import functools
-
 from fastapi import APIRouter, Request, Response, status
 
 from aegle.api.deps import (
@@ -23,9 +21,7 @@ from aegle.api.schemas import (
     MessagePublic,
     ReplyOut,
 )
-from aegle.assistant.model import PreparedTurn
-from aegle.bootstrap import Platform
-from aegle.core.types import LocaleCode, normalize_locale
+from aegle.core.types import normalize_locale
 from aegle.services.conversations import MessageRecord
 from aegle.store.tables import Conversation
 
@@ -106,35 +102,15 @@ async def post_message(
 ) -> Response:
     locale = normalize_locale(body.lang, locale)
     prepared = await prepare_turn(platform, body.text, locale)  # outside the write lock
-    return await run_short_db_work(
-        platform,
-        functools.partial(
-            _store_turn,
-            conversation_id=conversation_id,
-            text=body.text,
-            locale=locale,
-            prepared=prepared,
-            request=request,
-            platform=platform,
-            token=token,
-        ),
-    )
 
+    def store() -> MessageRecord:
+        with authenticated(platform, token, request) as (services, actor, _):
+            _, reply_message, _ = services.conversations.post(
+                actor, conversation_id, text=body.text, locale=locale, prepared=prepared
+            )
+        return reply_message
 
-def _store_turn(
-    *,
-    conversation_id: str,
-    text: str,
-    locale: LocaleCode,
-    prepared: PreparedTurn | None,
-    request: Request,
-    platform: Platform,
-    token: str,
-) -> Response:
-    with authenticated(platform, token, request) as (services, actor, _):
-        _, reply_message, _ = services.conversations.post(
-            actor, conversation_id, text=text, locale=locale, prepared=prepared
-        )
+    reply_message = await run_short_db_work(platform, store)
     payload = reply_message.payload
     out = MessageOut(
         reply=ReplyOut(
