@@ -122,14 +122,19 @@ class WalCheckpointer:
         self._wake = threading.Event()
         self._stopping = False
         self._commits = 0
+        self._dirty = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def committed(self) -> None:
-        self._commits += 1  # racy increments only shift when the next nudge comes
+        # Unlocked counters: a lost increment only shifts the next nudge by a commit. The Event
+        # is set once per NUDGE_EVERY commits, not on each (setting it takes its lock).
+        self._dirty = True
+        self._commits += 1
         if self._thread is None:
             self._ensure_running()
         if self._commits >= self.NUDGE_EVERY:
+            self._commits = 0
             self._wake.set()
 
     def _ensure_running(self) -> None:
@@ -149,9 +154,9 @@ class WalCheckpointer:
                 self._wake.clear()
                 if self._stopping:
                     break
-                if not self._commits:
+                if not self._dirty:
                     continue  # nothing written since the last checkpoint
-                self._commits = 0
+                self._dirty = False
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
