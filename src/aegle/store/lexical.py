@@ -18,6 +18,7 @@ that bound the top k is exact, else C grows until it does (at worst: every match
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -39,9 +40,7 @@ TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Cf Cn Co C
 CANDIDATES = 200
 MARGIN = 1e-3  # float32 rescoring against FTS5's float64 bound
 READERS = 4  # connections shared by the threads that search at once
-_SEARCH = (
-    "SELECT rowid, rank, body FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?"
-)
+_SEARCH = "SELECT rowid, rank, body FROM passages WHERE passages MATCH ? ORDER BY rank LIMIT ?"
 
 
 class Fts5Index:
@@ -217,7 +216,5 @@ def _remove_stale(path: Path) -> None:
     """Index files of earlier corpora (processes still reading one keep their open copy)."""
     for other in path.parent.glob("lexical-*.sqlite"):
         if other != path:
-            try:
+            with contextlib.suppress(OSError):
                 other.unlink()
-            except OSError:
-                pass
