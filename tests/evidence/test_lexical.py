@@ -16,6 +16,7 @@ from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.bm25 import Bm25Index
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
+from aegle.evidence.service import EvidenceService
 from aegle.store.lexical import Fts5Index, corpus_key
 
 QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
@@ -162,3 +163,17 @@ def test_the_retriever_searches_the_same_through_either_index() -> None:
     for question, lang in questions()[::25]:
         expected = [(h.passage.id, h.score) for h in r.search(question, lang=lang, k=10)]
         assert [(h.passage.id, h.score) for h in fts.search(question, lang=lang, k=10)] == expected
+
+
+def test_the_evidence_service_ranks_with_the_lexical_index_it_is_given() -> None:
+    built: list[Fts5Index] = []
+
+    def fts5(docs: list[list[str]]) -> Fts5Index:
+        built.append(Fts5Index(docs))
+        return built[-1]
+
+    service = EvidenceService(lexical=fts5)
+    found = [r.id for r in service.search("高血压怎么治疗", limit=5)]
+    assert len(built) == 1
+    assert service.answerer.retriever.bm25 is built[0]
+    assert found == [r.id for r in EvidenceService().search("高血压怎么治疗", limit=5)]
