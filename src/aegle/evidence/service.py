@@ -16,6 +16,7 @@ from pydantic import Field
 
 from aegle.core.types import Frozen, LocaleCode, Source
 from aegle.evidence.answer import Answer, Answerer, CitedSource, SentenceVectors, cite
+from aegle.evidence.bm25 import LexicalFactory
 from aegle.evidence.dense import Embedder
 from aegle.evidence.e5onnx import OnnxE5Embedder
 from aegle.evidence.library import Library, builtin_library
@@ -131,8 +132,10 @@ class EvidenceService:
         cache_dir: Path | None = None,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        lexical: LexicalFactory | None = None,
     ) -> None:
         self._extra_dirs = tuple(extra_dirs)
+        self._lexical = lexical
         self._cache_dir = cache_dir
         self.embedder = embedder
         self._lock = Lock()
@@ -162,7 +165,7 @@ class EvidenceService:
             library = self.library
             with self._lock:  # two first requests at once build it once
                 if self._answerer is None:
-                    self._answerer = Answerer(Retriever(library))
+                    self._answerer = Answerer(Retriever(library, lexical=self._lexical))
         return self._answerer
 
     @property
