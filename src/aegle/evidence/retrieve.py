@@ -56,8 +56,8 @@ class Retriever:
         cache: Path | None = None,
         lexical: LexicalFactory | None = None,
     ) -> None:
-        """`lexical` builds the BM25 index over the passages' token streams: the composition
-        root passes the SQLite FTS5 index; without one, the in-memory numpy index."""
+        """`lexical` builds the BM25 index over the passages' token streams; the product uses
+        the default, the in-memory numpy index (FTS5 was measured slower, docs/evidence.md)."""
         self.library = library
         self.glossary = glossary or default_glossary()
         add_words(self.glossary.zh_words)
