@@ -12,10 +12,10 @@ from typing import Literal
 from aegle.core.types import KnowledgeEntry, LocalizedText, Source
 from aegle.labs.catalogue import Catalogue, LabTest, ReferenceInterval
 
-TestPart = Literal["interval", "critical", "meaning"]
+LabPart = Literal["interval", "critical", "meaning"]
 
 
-def test_citation_id(test_id: str, part: TestPart) -> str:
+def lab_citation_id(test_id: str, part: LabPart) -> str:
     return f"labs.{test_id}.{part}"
 
 
@@ -203,9 +203,9 @@ def _unique(sources: list[Source]) -> tuple[Source, ...]:
     return tuple(dict.fromkeys(sources))
 
 
-def _test_parts(test: LabTest) -> list[tuple[TestPart, LocalizedText, str]]:
+def _test_parts(test: LabTest) -> list[tuple[LabPart, LocalizedText, str]]:
     """(part, text, source id of its first source) for each citable part of a test."""
-    parts: list[tuple[TestPart, LocalizedText, str]] = []
+    parts: list[tuple[LabPart, LocalizedText, str]] = []
     if test.reference_intervals:
         lines = [_interval_line(r) for r in test.reference_intervals]
         parts.append(("interval", _joined(lines), test.reference_intervals[0].source))
@@ -235,7 +235,7 @@ def labs_entries(catalogue: Catalogue) -> dict[str, KnowledgeEntry]:
     for test in catalogue.tests:
         group = f"labs.{test.id}"
         for part, text, source_id in _test_parts(test):
-            cid = test_citation_id(test.id, part)
+            cid = lab_citation_id(test.id, part)
             sources = (
                 _unique([catalogue.sources[r.source] for r in test.reference_intervals])
                 if part == "interval"

@@ -19,7 +19,7 @@ from aegle.labs.entries import (
     RULES,
     THYROID_TEXT,
     UTI_TEXT,
-    test_citation_id,
+    lab_citation_id,
 )
 from aegle.labs.model import LabItem, ParsedReport
 
@@ -185,12 +185,12 @@ class Interpreter:
         citations: list[str] = []
         if test is not None and item.reference_range and item.reference_range.source:
             citations.append(
-                self._cite(test_citation_id(test.id, "interval"), item.reference_range.source)
+                self._cite(lab_citation_id(test.id, "interval"), item.reference_range.source)
             )
         if test is not None and test.critical is not None:
             value = self.value_in_test_unit(item, test)
             if value is not None:
-                cid = test_citation_id(test.id, "critical")
+                cid = lab_citation_id(test.id, "critical")
                 if test.critical.low is not None and value < test.critical.low:
                     self._cite(cid, test.critical.source)
                     return Assessment(
@@ -237,7 +237,7 @@ class Interpreter:
             return None
         text: LocalizedText | None = getattr(test.meaning, direction)
         if text is not None:
-            citations.append(self._cite(test_citation_id(test.id, "meaning"), test.meaning.source))
+            citations.append(self._cite(lab_citation_id(test.id, "meaning"), test.meaning.source))
         return text
 
     # -- the report -------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import cached_property
+from functools import cache, cached_property
 
 from aegle.core.errors import NotFound
 from aegle.core.i18n import N_
@@ -42,8 +42,10 @@ def capability_of(cid: str) -> Capability:
     raise NotFound(N_("No passage with this id"), params={"id": cid[:80]})
 
 
-def default_knowledge_entries() -> dict[str, KnowledgeEntry]:
-    """Every citable entry of the shipped clinic, labs, vitals and safety knowledge."""
+@cache
+def default_knowledge_entries() -> Mapping[str, KnowledgeEntry]:
+    """Every citable entry of the shipped clinic, labs, vitals and safety knowledge (listed
+    once per process: the knowledge files do not change while it runs)."""
     # Imported here: loading the knowledge is start-up work, done on the first resolve.
     from aegle.clinic.entries import clinic_entries
     from aegle.clinic.knowledge import load_knowledge
