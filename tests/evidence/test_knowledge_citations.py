@@ -148,7 +148,7 @@ def test_entries_are_the_same_in_another_process_and_bilingual() -> None:
         "print(json.dumps({k: [e.text.zh, e.text.en] for k, e in d().items()}))"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+    out = subprocess.run(
         [sys.executable, "-c", listing], capture_output=True, text=True, check=True, env=env
     )
     assert json.loads(out.stdout) == {k: [e.text.zh, e.text.en] for k, e in entries.items()}
@@ -174,7 +174,8 @@ def test_every_producer_id_resolves_through_the_api_in_both_languages(
                 assert shown["title"] == entry.title.get(lang)
                 assert shown["section"] == entry.source.section
                 assert shown["publisher"] == entry.source.publisher
-                assert shown["sources"] and shown["licence"]
+                assert shown["sources"]
+                assert shown["licence"]
                 assert cid in [p["id"] for p in shown["context"]]
 
 

@@ -152,10 +152,11 @@ def vitals_entries(
                 h.source,
             )
     for b in bmi.schemes:
-        for index, c in enumerate(b.categories):
+        for index, band in enumerate(b.categories):
             upper = b.categories[index + 1].at_least if index + 1 < len(b.categories) else None
-            line = _bmi_band(c.at_least, upper)
-            add(bmi_id(b.id, c.id), f"vitals:bmi.{b.id}", b.name, _titled(c.name, line), b.source)
+            line = _bmi_band(band.at_least, upper)
+            group = f"vitals:bmi.{b.id}"
+            add(bmi_id(b.id, band.id), group, b.name, _titled(band.name, line), b.source)
     for r in alerts.rules:
         sources = (r.source,) if r.advice_source is None else (r.source, r.advice_source)
         cid = alert_id(r.id)
