@@ -27,6 +27,12 @@ KNOWLEDGE_ID = re.compile(r"(?:(?:clinic|vitals|safety):|labs\.)[A-Za-z0-9._:#-]
 # The licence of a knowledge entry's text where its source records none: our own words, in
 # the repository under the project's licence.
 KNOWLEDGE_LICENCE = "Apache-2.0"
+_PREFIXES: dict[str, Capability] = {
+    "clinic": "clinic",
+    "labs": "labs",
+    "vitals": "vitals",
+    "safety": "safety",
+}
 
 
 def is_citation_id(cid: str) -> bool:
@@ -36,10 +42,10 @@ def is_citation_id(cid: str) -> bool:
 def capability_of(cid: str) -> Capability:
     if CORPUS_ID.fullmatch(cid):
         return "corpus"
-    prefix = cid.split(":", 1)[0] if ":" in cid else cid.split(".", 1)[0]
-    if prefix in ("clinic", "labs", "vitals", "safety"):
-        return prefix  # type: ignore[return-value]
-    raise NotFound(N_("No passage with this id"), params={"id": cid[:80]})
+    capability = _PREFIXES.get(cid.split(":", 1)[0] if ":" in cid else cid.split(".", 1)[0])
+    if capability is None:
+        raise NotFound(N_("No passage with this id"), params={"id": cid[:80]})
+    return capability
 
 
 @cache
