@@ -58,6 +58,16 @@ LIPIDS_TEXT = LocalizedText(
     "pressure, smoking, diabetes, existing heart disease); a doctor weighs them together.",
 )
 
+LDL_HIGH_RISK = LocalizedText(
+    zh="LDL-C≥4.9 mmol/L时指南直接将其列为高危人群。",
+    en="An LDL-C of 4.9 mmol/L or more counts as high risk by itself.",
+)
+TG_PANCREATITIS = LocalizedText(
+    zh="甘油三酯≥5.6 mmol/L时急性胰腺炎风险增加，需尽快就医。",
+    en="Triglycerides of 5.6 mmol/L or more raise the risk of acute pancreatitis and need "
+    "prompt care.",
+)
+
 RULES: dict[str, Rule] = {
     "labs.pattern.anaemia": Rule(
         "who_anaemia_2011",
@@ -117,7 +127,12 @@ RULES: dict[str, Rule] = {
         GLUCOSE_TEXT,
     ),
     "labs.pattern.lipids": Rule(
-        "cn_lipid_2023", LocalizedText(zh="血脂异常", en="Abnormal blood lipids"), LIPIDS_TEXT
+        "cn_lipid_2023",
+        LocalizedText(zh="血脂异常", en="Abnormal blood lipids"),
+        LocalizedText(
+            zh=LIPIDS_TEXT.zh + LDL_HIGH_RISK.zh + TG_PANCREATITIS.zh,
+            en=f"{LIPIDS_TEXT.en} {LDL_HIGH_RISK.en} {TG_PANCREATITIS.en}",
+        ),
     ),
     "labs.pattern.thyroid": Rule(
         "medlineplus", LocalizedText(zh="甲状腺功能", en="Thyroid function"), THYROID_TEXT

@@ -15,8 +15,10 @@ from aegle.labs.catalogue import ADULT_AGE, Catalogue, LabTest, default_catalogu
 from aegle.labs.entries import (
     GLUCOSE_TEXT,
     INFECTION_TEXT,
+    LDL_HIGH_RISK,
     LIPIDS_TEXT,
     RULES,
+    TG_PANCREATITIS,
     THYROID_TEXT,
     UTI_TEXT,
     lab_citation_id,
@@ -483,23 +485,18 @@ class Interpreter:
         lipid_ids = ("tc", "tg", "ldl", "hdl")
         if any(by_test.get(key) and by_test[key].status in ("high", "low") for key in lipid_ids):
             ldl, tg = by_test.get("ldl"), by_test.get("tg")
-            extra_zh, extra_en = "", ""
             ldl_value, tg_value = self._in_test_unit(ldl), self._in_test_unit(tg)
+            notes = [LIPIDS_TEXT]
             if ldl_value is not None and ldl_value >= 4.9:
-                extra_zh += "LDL-C≥4.9 mmol/L时指南直接将其列为高危人群。"
-                extra_en += " An LDL-C of 4.9 mmol/L or more counts as high risk by itself."
+                notes.append(LDL_HIGH_RISK)
             if tg_value is not None and tg_value >= 5.6:
-                extra_zh += "甘油三酯≥5.6 mmol/L时急性胰腺炎风险增加，需尽快就医。"
-                extra_en += (
-                    " Triglycerides of 5.6 mmol/L or more raise the risk of acute pancreatitis "
-                    "and need prompt care."
-                )
+                notes.append(TG_PANCREATITIS)
             patterns.append(
                 Pattern(
                     id="lipids",
                     title=LocalizedText(zh="血脂异常", en="Abnormal blood lipids"),
                     detail=LocalizedText(
-                        zh=LIPIDS_TEXT.zh + extra_zh, en=LIPIDS_TEXT.en + extra_en
+                        zh="".join(n.zh for n in notes), en=" ".join(n.en for n in notes)
                     ),
                     department="03.04",
                     severity=Severity.LOW,
