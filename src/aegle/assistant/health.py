@@ -250,8 +250,12 @@ def _chart_card(section: _Section, locale: LocaleCode, days: int) -> Card:
 
 
 def _unique(cited: list[Citation]) -> tuple[Citation, ...]:
-    """Each knowledge entry once, in order; ids are the vitals knowledge's own (entries.py)."""
-    return tuple({c.id: c for c in cited}.values())
+    """Each source section once, cited by its first entry (ids: vitals/entries.py); the entry's
+    page shows the entries beside it (a target group's other targets) in its context."""
+    first: dict[tuple[str | None, str | None], Citation] = {}
+    for c in cited:
+        first.setdefault((c.title, c.section), c)
+    return tuple(first.values())
 
 
 def _section(
