@@ -35,6 +35,7 @@ from aegle.store.db import Database, create_db_engine
 if TYPE_CHECKING:
     from aegle.evidence.answer import Answer
     from aegle.evidence.service import EvidenceService
+    from aegle.services.citations import CitationResolver
 
 
 @dataclass
@@ -119,6 +120,14 @@ class Platform:
         """The one evidence service of this process (chat, API, web and CLI): the built-in
         corpus plus the person's added documents, hybrid when `evidence.dense` is on."""
         return build_evidence_service(dense=self.settings.evidence.dense)
+
+    @cached_property
+    def citations(self) -> CitationResolver:
+        """Opens every citation id a card or an answer carries: corpus passages and the
+        knowledge entries of clinic, labs, vitals and safety (GET /api/v1/evidence/{id})."""
+        from aegle.services.citations import CitationResolver
+
+        return CitationResolver(self.evidence)
 
     @cached_property
     def interview_sessions(self) -> SessionCache:

@@ -28,6 +28,8 @@ def test_start_up_builds_the_assistant_only_when_preloading(
             assert ("responder" in platform.__dict__) is preload
             # The chat's evidence skill and the evidence API share one service, built at start-up.
             assert ("evidence" in platform.__dict__) is preload
+            # So does the listing of knowledge entries that citation links open.
+            assert ("citations" in platform.__dict__) is preload
             # What start-up loaded is kept out of the collector's full passes.
             assert (gc.get_freeze_count() > 0) is preload
     finally:

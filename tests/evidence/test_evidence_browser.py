@@ -1,5 +1,6 @@
 """The evidence search in headless Chromium: search with the keyboard, filter, open a passage;
-a chat answer's numbered source opens its passage in one click; phone width. Screenshots go to
+a chat answer's numbered source, or a safety card's citation, opens its page in one click;
+phone width. Screenshots go to
 test-artifacts/ (gitignored) for a person to look at.
 
 Uses Debian's chromium through Playwright's `executable_path` (see tests/web/test_browser.py)."""
@@ -100,5 +101,29 @@ def test_chat_sources_open_their_passage_on_a_phone(live_url: str) -> None:
         expect(page.locator(".evidence-result").first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         shot(page, "evidence-search-zh-phone")
+        assert not problems, problems
+        context.close()
+
+
+def test_a_safety_card_citation_opens_its_entry_in_one_click(live_url: str) -> None:
+    with chromium() as browser:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_url
+        )
+        page = context.new_page()
+        problems = watch_console(page)
+        register(page, "safety.reader")
+        page.get_by_label("你的消息").fill("我胸口剧烈疼痛，出冷汗，喘不上气")
+        page.get_by_role("button", name="发送").click()
+        card = page.locator(".message-assistant").last.locator(".card-safety")
+        expect(card).to_be_visible()
+        card.locator("details.citations summary").click()
+        link = card.locator("a.citation-passage").first
+        expect(link).to_be_visible()
+        link.click()
+        expect(page).to_have_url(re.compile(r"/evidence/passages/safety"))
+        expect(page.locator(".evidence-context-passage.cited")).to_be_visible()
+        expect(page.locator(".evidence-provenance")).to_contain_text("安全规则")
+        shot(page, "evidence-safety-entry-zh")
         assert not problems, problems
         context.close()

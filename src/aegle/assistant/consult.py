@@ -117,8 +117,10 @@ def result_reply(
     )
     paragraphs = [texts.get("consult_stopped", locale)] if stopped else []
     paragraphs.append(summary)
+    # The result's citations are `Citation` dumps (clinic/entries.py ids): keep title and
+    # section so the card names what it cites.
     citations = tuple(
-        Citation(id=str(c["id"]), source=str(c.get("source") or c["id"]))
+        Citation.model_validate(c)
         for c in result.get("citations", [])
         if isinstance(c, dict) and c.get("id")
     )

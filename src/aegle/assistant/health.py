@@ -21,17 +21,25 @@ from pydantic import Field
 from aegle.assistant.model import Card, Reply
 from aegle.assistant.skills import disclaimer_card
 from aegle.assistant.texts import AssistantTexts
-from aegle.core.types import Citation, Frozen, LocaleCode, LocalizedText, Source
+from aegle.core.types import Citation, Frozen, LocaleCode, LocalizedText
 from aegle.vitals import bp as bp_engine
 from aegle.vitals.alerts import RestingHRRule, SpO2Rule, default_alert_rules
 from aegle.vitals.cgm import summary as stats
 from aegle.vitals.cgm.series import GlucoseSeries
+from aegle.vitals.entries import (
+    SUFFICIENCY_ID,
+    alert_id,
+    bmi_id,
+    bp_id,
+    cgm_target_id,
+    reference_id,
+)
 from aegle.vitals.heart import DailyValue, trend_per_week
 from aegle.vitals.loader import load_model
 from aegle.vitals.references import default_references
 from aegle.vitals.sleep import summarise
 from aegle.vitals.snapshot import Snapshot
-from aegle.vitals.targets import assess, range_metric
+from aegle.vitals.targets import assess, default_targets, range_metric
 from aegle.vitals.weight import classify_bmi, default_bmi_knowledge, weight_trend
 
 MGDL_PER_MMOL = 18.0
@@ -165,7 +173,7 @@ class _Section:
     kind: Kind
     summary: str
     checks: list[str] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
+    cited: list[Citation] = field(default_factory=list)
     advice: list[str] = field(default_factory=list)
     has_data: bool = True
 
@@ -218,7 +226,7 @@ def health_reply(
                     title=f"{ht.get('kind_' + section.kind, locale)} · "
                     f"{ht.get('interpretation_title', locale)}",
                     items=tuple(section.checks),
-                    citations=_citations(section.kind, section.sources),
+                    citations=_unique(section.cited),
                 )
             )
         advice.extend(a for a in section.advice if a not in advice)
@@ -241,12 +249,13 @@ def _chart_card(section: _Section, locale: LocaleCode, days: int) -> Card:
     )
 
 
-def _citations(kind: str, sources: list[Source]) -> tuple[Citation, ...]:
-    unique = {(s.title, s.section): s for s in sources}
-    return tuple(
-        Citation.from_source(f"vitals:{kind}:{index}", source)
-        for index, source in enumerate(unique.values())
-    )
+def _unique(cited: list[Citation]) -> tuple[Citation, ...]:
+    """Each source section once, cited by its first entry (ids: vitals/entries.py); the entry's
+    page shows the entries beside it (a target group's other targets) in its context."""
+    first: dict[tuple[str | None, str | None], Citation] = {}
+    for c in cited:
+        first.setdefault((c.title, c.section), c)
+    return tuple(first.values())
 
 
 def _section(
@@ -294,11 +303,16 @@ def _glucose(series: GlucoseSeries, locale: LocaleCode, texts: AssistantTexts) -
         ("✓ " if check.met else "✗ " if check.met is False else "? ") + check.text.get(locale)
         for check in assessment.checks
     ]
+    cited = [Citation.from_source(SUFFICIENCY_ID, default_targets().sufficiency.source)]
+    cited += [
+        Citation.from_source(cgm_target_id(assessment.group.id, check.metric), check.source)
+        for check in assessment.checks
+    ]
     return _Section(
         "glucose",
         summary,
         checks,
-        [check.source for check in assessment.checks],
+        cited,
         [texts.get("glucose_group_note", locale)],
     )
 
@@ -332,7 +346,7 @@ def _blood_pressure(snapshot: Snapshot, locale: LocaleCode, scheme_id: str) -> _
             )
         )
     checks: list[str] = []
-    sources: list[Source] = []
+    cited: list[Citation] = []
     advice = [ht.get("bp_advice_measure", locale)]
     above = bp_engine.home_above_threshold(avg.sbp, avg.dbp, scheme_id)
     if scheme.home_threshold is not None and above is not None:
@@ -347,14 +361,16 @@ def _blood_pressure(snapshot: Snapshot, locale: LocaleCode, scheme_id: str) -> _
                 tdbp=f"{scheme.home_threshold.dbp:g}",
             )
         )
-        sources.append(scheme.home_threshold.source)
+        cited.append(
+            Citation.from_source(bp_id(scheme.id, "home_threshold"), scheme.home_threshold.source)
+        )
         if above:
             advice.append(ht.get("bp_advice_high", locale))
     category = bp_engine.classify(avg.sbp, avg.dbp, scheme_id)
     checks.append(
         ht.get("bp_category", locale, scheme=scheme_name, category=category.name.get(locale))
     )
-    sources.append(category.source)
+    cited.append(Citation.from_source(bp_id(category.scheme, category.category), category.source))
     very_high = [r for r in readings if r.sbp > 180 or r.dbp > 120]
     if very_high:
         top = max(very_high, key=lambda r: (r.sbp, r.dbp))
@@ -369,9 +385,9 @@ def _blood_pressure(snapshot: Snapshot, locale: LocaleCode, scheme_id: str) -> _
             )
         )
         crisis = next(r for r in default_alert_rules().rules if r.id == "bp_crisis_range")
-        sources.append(crisis.source)
+        cited.append(Citation.from_source(alert_id(crisis.id), crisis.source))
         advice.append(ht.get("bp_advice_very_high", locale))
-    return _Section("bp", " ".join(parts), checks, sources, advice)
+    return _Section("bp", " ".join(parts), checks, cited, advice)
 
 
 def _sleep(snapshot: Snapshot, locale: LocaleCode) -> _Section:
@@ -400,7 +416,7 @@ def _sleep(snapshot: Snapshot, locale: LocaleCode) -> _Section:
             target=f"{duration.value:g}",
         )
     ]
-    sources = [duration.source]
+    cited = [Citation.from_source(reference_id(duration.id), duration.source)]
     # Efficiency means something only when the source records time awake in bed.
     if found.mean_time_in_bed_min > found.mean_total_sleep_min:
         ok_eff = found.mean_efficiency >= efficiency.value
@@ -413,10 +429,10 @@ def _sleep(snapshot: Snapshot, locale: LocaleCode) -> _Section:
                 target=f"{efficiency.value:g}",
             )
         )
-        sources.append(efficiency.source)
+        cited.append(Citation.from_source(reference_id(efficiency.id), efficiency.source))
     if found.nights >= 3 and not math.isnan(found.midpoint_sd_min):
         checks.append(ht.get("sleep_timing_sd", locale, sd=_fmt(found.midpoint_sd_min, 0)))
-    return _Section("sleep", summary, checks, sources, [ht.get("sleep_advice", locale)])
+    return _Section("sleep", summary, checks, cited, [ht.get("sleep_advice", locale)])
 
 
 def _hr_limits() -> tuple[RestingHRRule | None, RestingHRRule | None]:
@@ -447,19 +463,22 @@ def _heart_rate(snapshot: Snapshot, locale: LocaleCode) -> _Section:
         parts.append(ht.get("hr_trend", locale, trend=f"{trend:+.1f}"))
     high, low = _hr_limits()
     checks: list[str] = []
-    sources: list[Source] = []
+    cited: list[Citation] = []
     if high is not None and low is not None:
         limits = {"low": f"{low.threshold:g}", "high": f"{high.threshold:g}"}
         if mean > high.threshold:
             checks.append("✗ " + ht.get("hr_high", locale, **limits))
-            sources.append(high.source)
+            cited.append(Citation.from_source(alert_id(high.id), high.source))
         elif mean < low.threshold:
             checks.append("✗ " + ht.get("hr_low", locale, **limits))
-            sources.append(low.source)
+            cited.append(Citation.from_source(alert_id(low.id), low.source))
         else:
             checks.append("✓ " + ht.get("hr_in_range", locale, **limits))
-            sources += [low.source, high.source]
-    return _Section("heart_rate", " ".join(parts), checks, sources, [ht.get("hr_advice", locale)])
+            cited += [
+                Citation.from_source(alert_id(low.id), low.source),
+                Citation.from_source(alert_id(high.id), high.source),
+            ]
+    return _Section("heart_rate", " ".join(parts), checks, cited, [ht.get("hr_advice", locale)])
 
 
 def _weight(snapshot: Snapshot, locale: LocaleCode) -> _Section:
@@ -477,7 +496,7 @@ def _weight(snapshot: Snapshot, locale: LocaleCode) -> _Section:
         else f"{trend.per_week:+.2f}",
     )
     checks: list[str] = []
-    sources: list[Source] = []
+    cited: list[Citation] = []
     if snapshot.height_m is not None:
         scheme = "cn" if locale == "zh-CN" else "who"
         result = classify_bmi(points[-1].value, snapshot.height_m, scheme)
@@ -492,10 +511,10 @@ def _weight(snapshot: Snapshot, locale: LocaleCode) -> _Section:
                 scheme=scheme_name,
             )
         )
-        sources.append(result.source)
+        cited.append(Citation.from_source(bmi_id(scheme, result.category), result.source))
     else:
         checks.append(ht.get("weight_no_height", locale))
-    return _Section("weight", summary, checks, sources, [ht.get("weight_advice", locale)])
+    return _Section("weight", summary, checks, cited, [ht.get("weight_advice", locale)])
 
 
 def _bmi_scheme_name(scheme: str, locale: LocaleCode) -> str:
@@ -519,4 +538,5 @@ def _spo2(snapshot: Snapshot, locale: LocaleCode) -> _Section:
     )
     key = "spo2_low" if below else "spo2_ok"
     check = ("✗ " if below else "✓ ") + ht.get(key, locale, threshold=f"{rule.threshold:g}")
-    return _Section("spo2", summary, [check], [rule.source], [ht.get("spo2_advice", locale)])
+    cited = [Citation.from_source(alert_id(rule.id), rule.source)]
+    return _Section("spo2", summary, [check], cited, [ht.get("spo2_advice", locale)])

@@ -26,6 +26,7 @@ from aegle.evidence.answer import Answer, Answerer
 from aegle.evidence.ingest import load_path
 from aegle.evidence.library import SUFFIXES, DuplicateDocument, as_user_document, builtin_library
 from aegle.evidence.service import KINDS, MAX_LIMIT, EvidenceService, default_evidence_dir
+from aegle.services.citations import CitationResolver, is_citation_id
 from aegle.settings import load_settings
 
 app = typer.Typer(help="Answers with sources from the evidence corpus.", no_args_is_help=True)
@@ -136,12 +137,22 @@ def ask(
 @app.command("show")
 @evidence_app.command("show")
 def show(
-    passage_id: Annotated[str, typer.Argument(help="A passage id from an answer.")],
+    passage_id: Annotated[
+        str,
+        typer.Argument(
+            help="A citation id from an answer or a chat card: a passage "
+            "(cpr-en#chest-compressions/1) or a knowledge entry (labs.hgb.interval)."
+        ),
+    ],
+    lang: LangOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show a passage in its context (its whole section) with its source."""
+    """Show a cited passage in its context (its whole section), or a cited knowledge entry
+    among its sibling parts, with its source."""
     try:
-        shown = evidence_service(dense=False).passage(passage_id)
+        if not is_citation_id(passage_id):
+            raise InvalidInput("Not a citation id", params={"id": passage_id[:80]})
+        shown = CitationResolver(evidence_service(dense=False)).resolve(passage_id, _lang(lang))
     except AegleError as err:
         fail(err)
     if as_json:
@@ -149,7 +160,9 @@ def show(
         return
     typer.echo(f"{shown.title} — {shown.section}\n{shown.source}\n")
     for p in shown.context:
-        typer.echo(("> " if p.id == shown.id else "  ") + p.text)
+        # A knowledge entry's text may run over several lines: indent them all alike.
+        mark = "> " if p.id == shown.id else "  "
+        typer.echo("\n".join(mark + line for line in p.text.splitlines()))
 
 
 @evidence_app.command("search")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from aegle.clinic.engine import Interview
+from aegle.clinic.entries import clinic_citation_id
 from aegle.core.types import TriageLevel
 
 # The shown differential: conditions above SHOW_MIN, most likely first, at most SHOW_MAX, and
@@ -227,7 +228,7 @@ def build_result(iv: Interview) -> dict[str, Any]:
                 "against": against,
             }
         )
-        cid = f"clinic:condition:{c.id}"
+        cid = clinic_citation_id("condition", c.id)
         citations[cid] = kb.citation(cid, c.source).model_dump(exclude_none=True)
     advice: list[str] = []
     warnings: list[str] = []
@@ -239,12 +240,12 @@ def build_result(iv: Interview) -> dict[str, Any]:
         for w in entry.warning_signs:
             if w.get(lang) not in warnings:
                 warnings.append(w.get(lang))
-        aid = f"clinic:advice:{entry.id}"
+        aid = clinic_citation_id("advice", entry.id)
         citations[aid] = kb.citation(aid, entry.source).model_dump(exclude_none=True)
     present = _present_set(iv)
     for rule in kb.red_flags:
         if rule.fires(present, iv.age):
-            rid = f"clinic:red_flag:{rule.id}"
+            rid = clinic_citation_id("red_flag", rule.id)
             citations[rid] = kb.citation(rid, rule.source).model_dump(exclude_none=True)
     advice.append(_t("disclaimer", lang))
     depts = departments(iv, shown, level)

@@ -106,6 +106,23 @@ class Citation(Frozen):
         )
 
 
+class KnowledgeEntry(Frozen):
+    """A citable entry of a capability's knowledge: what its citation id opens (docs/evidence.md,
+    "Citable knowledge entries"). Each engine lists its own; the composition root resolves."""
+
+    id: str = Field(min_length=1, description="The citation id a card carries")
+    group: str = Field(
+        min_length=1, description="The knowledge entry it is part of; its siblings share it"
+    )
+    title: LocalizedText
+    text: LocalizedText
+    source: Source = Field(description="Where this part of the entry comes from")
+    sources: tuple[Source, ...] = Field(
+        default=(), description="Every source of the group entry, when it has more than one"
+    )
+    licence: str | None = Field(None, description="The source's licence, where recorded")
+
+
 class Quantity(Frozen):
     """A measured value with a UCUM unit."""
 

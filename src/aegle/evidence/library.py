@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from aegle.core.errors import Conflict, NotFound
+from aegle.core.i18n import N_
 from aegle.evidence.ingest import DocumentError, load_path
 from aegle.evidence.model import Document, Passage
 
@@ -43,7 +44,7 @@ class Library:
         try:
             return self.passages[passage_id]
         except KeyError:
-            raise NotFound("No passage with this id", params={"id": passage_id}) from None
+            raise NotFound(N_("No passage with this id"), params={"id": passage_id}) from None
 
     def context(self, passage_id: str) -> tuple[Passage, tuple[Passage, ...]]:
         """The passage and every passage of its section, in order (the passage in its context)."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from threading import Lock, Thread
+from typing import Literal
 
 from pydantic import Field
 
@@ -56,13 +57,18 @@ def vector_cache(cache_dir: Path, embedder: Embedder) -> Path:
     return cache_dir / f"vectors-{embedder.name}.npz"
 
 
+def edition_year(sources: Iterable[Source]) -> int | None:
+    """The newest year named by the sources' editions or dates."""
+    return max((int(y) for s in sources for y in _YEAR.findall(s.edition)), default=None)
+
+
 def source_year(passage: Passage) -> int | None:
     """The newest year named by the passage's sources (their edition or date), else the year
     our text was updated: what a clinician means by "evidence since 2020"."""
-    years = [int(y) for s in passage.sources for y in _YEAR.findall(s.edition)]
-    if not years and passage.updated:
-        years = [int(y) for y in _YEAR.findall(passage.updated)]
-    return max(years) if years else None
+    year = edition_year(passage.sources)
+    if year is None and passage.updated:
+        year = max((int(y) for y in _YEAR.findall(passage.updated)), default=None)
+    return year
 
 
 class SearchResult(CitedSource):
@@ -78,11 +84,19 @@ class ContextPassage(Frozen):
     text: str
 
 
+Capability = Literal["corpus", "clinic", "labs", "vitals", "safety"]
+
+
 class PassageInContext(CitedSource):
-    """A passage with its whole section and its neighbours: what a citation opens."""
+    """A passage with its whole section and its neighbours: what a citation opens. A knowledge
+    entry (docs/evidence.md, "Citable knowledge entries") has the same shape: its group entry
+    is `doc_id`, its sibling parts are `context`, and `kind` is None."""
 
     doc_id: str
-    kind: DocumentKind
+    capability: Capability = Field(
+        "corpus", description="Whose knowledge: a corpus passage or a capability's entry"
+    )
+    kind: DocumentKind | None = Field(None, description="The corpus document's kind")
     publisher: str
     updated: str | None = None
     year: int | None = None

@@ -12,6 +12,17 @@ from pydantic import Field
 
 from aegle.core.types import Citation, Department, Frozen, LocalizedText, Severity, TriageLevel
 from aegle.labs.catalogue import ADULT_AGE, Catalogue, LabTest, default_catalogue
+from aegle.labs.entries import (
+    GLUCOSE_TEXT,
+    INFECTION_TEXT,
+    LDL_HIGH_RISK,
+    LIPIDS_TEXT,
+    RULES,
+    TG_PANCREATITIS,
+    THYROID_TEXT,
+    UTI_TEXT,
+    lab_citation_id,
+)
 from aegle.labs.model import LabItem, ParsedReport
 
 Status = Literal["normal", "high", "low", "abnormal", "critical_high", "critical_low", "unknown"]
@@ -137,10 +148,6 @@ GENERIC_QUESTIONS = [
 ]
 
 
-def _cid(test: LabTest, what: str) -> str:
-    return f"labs.{test.id}.{what}"
-
-
 class Interpreter:
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()
@@ -149,6 +156,10 @@ class Interpreter:
     def _cite(self, cid: str, source_id: str) -> str:
         self._cited[cid] = Citation.from_source(cid, self.catalogue.sources[source_id])
         return cid
+
+    def _cite_rule(self, cid: str) -> str:
+        """One of the interpreter's own rules (entries.RULES), with its source."""
+        return self._cite(cid, RULES[cid].source)
 
     # -- single results ---------------------------------------------------------------
     def value_in_test_unit(self, item: LabItem, test: LabTest) -> float | None:
@@ -175,11 +186,13 @@ class Interpreter:
         test = self.catalogue.by_id.get(item.test_id) if item.test_id else None
         citations: list[str] = []
         if test is not None and item.reference_range and item.reference_range.source:
-            citations.append(self._cite(_cid(test, "interval"), item.reference_range.source))
+            citations.append(
+                self._cite(lab_citation_id(test.id, "interval"), item.reference_range.source)
+            )
         if test is not None and test.critical is not None:
             value = self.value_in_test_unit(item, test)
             if value is not None:
-                cid = _cid(test, "critical")
+                cid = lab_citation_id(test.id, "critical")
                 if test.critical.low is not None and value < test.critical.low:
                     self._cite(cid, test.critical.source)
                     return Assessment(
@@ -226,7 +239,7 @@ class Interpreter:
             return None
         text: LocalizedText | None = getattr(test.meaning, direction)
         if text is not None:
-            citations.append(self._cite(_cid(test, "meaning"), test.meaning.source))
+            citations.append(self._cite(lab_citation_id(test.id, "meaning"), test.meaning.source))
         return text
 
     # -- the report -------------------------------------------------------------------
@@ -263,7 +276,7 @@ class Interpreter:
             triage = TriageLevel.SELF_CARE
         questions = list(GENERIC_QUESTIONS) if (abnormal or critical) else []
         questions.extend(_PATTERN_QUESTIONS[p.id] for p in patterns if p.id in _PATTERN_QUESTIONS)
-        self._cite("labs.departments", "dept_catalogue")
+        self._cite_rule("labs.departments")
         return Explanation(
             triage=triage,
             critical=critical,
@@ -328,8 +341,8 @@ class Interpreter:
             by_test.get(key) is not None and by_test[key].status == "low" for key in ("mch", "mchc")
         )
         cite = [
-            self._cite("labs.pattern.anaemia", "who_anaemia_2011"),
-            self._cite("labs.pattern.anaemia.causes", "medlineplus"),
+            self._cite_rule("labs.pattern.anaemia"),
+            self._cite_rule("labs.pattern.anaemia.causes"),
         ]
         if mcv is not None and mcv.status == "low":
             kind = LocalizedText(
@@ -371,7 +384,7 @@ class Interpreter:
         alp_high = alp is not None and alp.status in ("high", "critical_high")
         if not (alt_high or alp_high):
             return None
-        cite = [self._cite("labs.pattern.liver", "acg_liver_2017")]
+        cite = [self._cite_rule("labs.pattern.liver")]
         ratio = None
         if alt is not None and alp is not None:
             alt_uln = _uln(alt.item)
@@ -417,8 +430,8 @@ class Interpreter:
             return None
         egfr = ckd_epi_2021(umol / 88.4, report.age, report.sex)
         cite = [
-            self._cite("labs.egfr.equation", "ckd_epi_2021"),
-            self._cite("labs.egfr.category", "kdigo_2012"),
+            self._cite_rule("labs.egfr.equation"),
+            self._cite_rule("labs.egfr.category"),
         ]
         stage = gfr_category(egfr)
         if egfr >= 60:
@@ -464,45 +477,30 @@ class Interpreter:
                     title=LocalizedText(
                         zh="血糖达到糖尿病诊断切点", en="Glucose in the diabetes range"
                     ),
-                    detail=LocalizedText(
-                        zh="空腹血糖≥7.0 mmol/L或糖化血红蛋白≥6.5%达到糖尿病诊断切点；"
-                        "无典型症状时需另日复查确认。",
-                        en="Fasting glucose of 7.0 mmol/L or more, or HbA1c of 6.5% or more, "
-                        "reaches the diabetes cut-point; without typical symptoms it must be "
-                        "confirmed on another day.",
-                    ),
+                    detail=GLUCOSE_TEXT,
                     department="03.07",
-                    citations=[self._cite("labs.pattern.glucose", "cn_t2dm_2020")],
+                    citations=[self._cite_rule("labs.pattern.glucose")],
                 )
             )
         lipid_ids = ("tc", "tg", "ldl", "hdl")
         if any(by_test.get(key) and by_test[key].status in ("high", "low") for key in lipid_ids):
             ldl, tg = by_test.get("ldl"), by_test.get("tg")
-            extra_zh, extra_en = "", ""
             ldl_value, tg_value = self._in_test_unit(ldl), self._in_test_unit(tg)
+            notes = [LIPIDS_TEXT]
             if ldl_value is not None and ldl_value >= 4.9:
-                extra_zh += "LDL-C≥4.9 mmol/L时指南直接将其列为高危人群。"
-                extra_en += " An LDL-C of 4.9 mmol/L or more counts as high risk by itself."
+                notes.append(LDL_HIGH_RISK)
             if tg_value is not None and tg_value >= 5.6:
-                extra_zh += "甘油三酯≥5.6 mmol/L时急性胰腺炎风险增加，需尽快就医。"
-                extra_en += (
-                    " Triglycerides of 5.6 mmol/L or more raise the risk of acute pancreatitis "
-                    "and need prompt care."
-                )
+                notes.append(TG_PANCREATITIS)
             patterns.append(
                 Pattern(
                     id="lipids",
                     title=LocalizedText(zh="血脂异常", en="Abnormal blood lipids"),
                     detail=LocalizedText(
-                        zh="血脂是否需要治疗取决于整体心血管风险（年龄、血压、吸烟、糖尿病、已有心血管病等），应由医生综合评估。"
-                        + extra_zh,
-                        en="Whether lipids need treatment depends on overall cardiovascular risk "
-                        "(age, blood pressure, smoking, diabetes, existing heart disease); a "
-                        "doctor weighs them together." + extra_en,
+                        zh="".join(n.zh for n in notes), en=" ".join(n.en for n in notes)
                     ),
                     department="03.04",
                     severity=Severity.LOW,
-                    citations=[self._cite("labs.pattern.lipids", "cn_lipid_2023")],
+                    citations=[self._cite_rule("labs.pattern.lipids")],
                 )
             )
         return patterns
@@ -512,7 +510,7 @@ class Interpreter:
         if tsh is None or tsh.status not in ("high", "low"):
             return None
         ft4_status = ft4.status if ft4 else None
-        cite = [self._cite("labs.pattern.thyroid", "medlineplus")]
+        cite = [self._cite_rule("labs.pattern.thyroid")]
         if tsh.status == "high" and ft4_status == "low":
             title = LocalizedText(
                 zh="符合甲状腺功能减退的模式", en="Pattern of an underactive thyroid"
@@ -534,11 +532,7 @@ class Interpreter:
         return Pattern(
             id="thyroid",
             title=title,
-            detail=LocalizedText(
-                zh="甲状腺功能需结合TSH和游离甲状腺素一起判断，通常需复查，并考虑用药、妊娠和近期疾病的影响。",
-                en="Thyroid function is judged from TSH and free T4 together; it is usually "
-                "repeated, taking medicines, pregnancy and recent illness into account.",
-            ),
+            detail=THYROID_TEXT,
             department="03.07",
             citations=cite,
         )
@@ -558,16 +552,9 @@ class Interpreter:
             title=LocalizedText(
                 zh="炎症/细菌感染样改变", en="Inflammation or bacterial-infection pattern"
             ),
-            detail=LocalizedText(
-                zh="白细胞和中性粒细胞升高（或伴炎症指标升高）常见于细菌感染，也可见于应激、"
-                "糖皮质激素使用或组织损伤；是否感染以及感染部位需结合症状和体检判断。",
-                en="Raised white cells and neutrophils (with or without raised inflammation "
-                "markers) are common in bacterial infection, but also with stress, "
-                "corticosteroids or tissue injury; symptoms and examination decide whether and "
-                "where there is an infection.",
-            ),
+            detail=INFECTION_TEXT,
             department="03",
-            citations=[self._cite("labs.pattern.infection", "medlineplus")],
+            citations=[self._cite_rule("labs.pattern.infection")],
         )
 
     def _uti(self, by_test: dict[str | None, Assessment]) -> Pattern | None:
@@ -578,14 +565,10 @@ class Interpreter:
         return Pattern(
             id="uti",
             title=LocalizedText(zh="提示泌尿系感染的可能", en="Possible urinary tract infection"),
-            detail=LocalizedText(
-                zh="亚硝酸盐和/或白细胞酯酶阳性提示尿路感染的可能；是否感染需结合尿频、尿急、尿痛等症状，必要时做尿培养。",
-                en="A positive nitrite and/or leukocyte esterase suggests a urinary infection; "
-                "symptoms (frequency, urgency, pain) and, if needed, a urine culture decide.",
-            ),
+            detail=UTI_TEXT,
             department="03.06",
             severity=Severity.MODERATE if len(positive) == 2 else Severity.LOW,
-            citations=[self._cite("labs.pattern.uti", "medlineplus")],
+            citations=[self._cite_rule("labs.pattern.uti")],
         )
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from aegle.core.errors import ConfigurationError
 from aegle.core.types import Citation, Frozen, LocaleCode, LocalizedText, Source
+from aegle.safety.entries import scope_citation_id
 from aegle.safety.knowledge import KNOWLEDGE_DIR, _check_patterns, compile_pattern
 from aegle.safety.normalize import normalize
 
@@ -107,7 +108,7 @@ class ScopeGuard:
         lines = [getattr(notices, kind).get(locale) for kind in kinds]
         lines.append(notices.footer.get(locale))
         citations = tuple(
-            Citation.from_source(f"safety:scope#{index + 1}", source)
+            Citation.from_source(scope_citation_id(index), source)
             for index, source in enumerate(self.knowledge.sources)
         )
         return ScopeNotice(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from aegle.core.literals import LiteralIndex
 from aegle.core.ports import SafetyAssessment, SafetyCategory
 from aegle.core.types import Citation, LocaleCode, TriageLevel
+from aegle.safety.entries import hotline_citation_id, rule_citation_id
 from aegle.safety.knowledge import (
     KNOWLEDGE_DIR,
     Rule,
@@ -399,11 +400,10 @@ class RuleSafetyScreen:
                 if key in seen:
                     continue
                 seen.add(key)
-                suffix = "" if index == 0 else f"#{index + 1}"
-                citations.append(Citation.from_source(f"safety:{rule.id}{suffix}", source))
+                citations.append(Citation.from_source(rule_citation_id(rule.id, index), source))
         for hotline_id in hotlines:
             source = self.knowledge.hotline_by_id[hotline_id].source
-            citations.append(Citation.from_source(f"safety:hotline.{hotline_id}", source))
+            citations.append(Citation.from_source(hotline_citation_id(hotline_id), source))
         return tuple(citations)
 
 

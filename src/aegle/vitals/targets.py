@@ -36,7 +36,7 @@ _OPS: Final[dict[str, Callable[[float, float], bool]]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_SHOWN_OP: Final = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+SHOWN_OP: Final = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 _RANGE_KEY = re.compile(r"^(?:in_range_(\d+)_(\d+)|below_(\d+)|above_(\d+))$")
 _OTHER_KEYS: Final = ("CV", "mean", "GMI", "SD", "active_percent")
 
@@ -180,7 +180,7 @@ def judge(values: Mapping[str, float], group: TargetGroup) -> tuple[TargetCheck,
     for t in group.targets:
         value = float(values.get(t.metric, math.nan))
         target = f"{t.value:g}%"
-        shown_op = _SHOWN_OP[t.op]
+        shown_op = SHOWN_OP[t.op]
         if math.isnan(value):
             met: bool | None = None
             text = LocalizedText(

@@ -23,6 +23,7 @@ from aegle.web.security import (
     check_session_token,
 )
 from aegle.web.views import (
+    CAPABILITY_LABELS,
     HEALTH_DAYS,
     KIND_LABELS,
     AlertView,
@@ -271,14 +272,15 @@ class WebPages:
         )
 
     def evidence_passage(self, request: Request, passage_id: str) -> Response:
-        """One passage in its section with its source: what a numbered citation opens."""
+        """One cited passage in its section, or a cited knowledge entry among its sibling
+        parts, with its source: what a citation of an answer or a chat card opens."""
         with self.signed_in(request) as (_, _, auth):
             username, csrf = auth.user.username, auth.csrf_token
-        shown = self.platform.evidence.passage(passage_id)
+        shown = self.platform.citations.resolve(passage_id, self.render.locale(request))
         return self.render.page(
             request,
             "evidence_passage.html",
-            {"shown": shown, "kind_labels": KIND_LABELS},
+            {"shown": shown, "kind_labels": KIND_LABELS, "capability_labels": CAPABILITY_LABELS},
             csrf_token=csrf,
             username=username,
         )

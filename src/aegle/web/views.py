@@ -14,6 +14,8 @@ from aegle.core.i18n import N_
 from aegle.core.types import LocaleCode, TriageLevel, normalize_locale
 from aegle.evidence.model import DocumentKind
 from aegle.evidence.retrieve import MAX_QUERY_CHARS
+from aegle.evidence.service import Capability
+from aegle.services.citations import CORPUS_ID
 
 if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
     from aegle.services.conversations import MessageRecord
@@ -73,16 +75,23 @@ class CardView:
     alert: bool
     level_label: str | None
     chart_src: str | None = None  # a chart card's image (the health-data charts)
+    linked_items: bool = False
+    """Each item is one cited corpus passage (the evidence sources card): the item is its link.
+    Other cards list their citations, each linking to its passage or knowledge entry."""
 
     @classmethod
     def of(cls, card: Card) -> CardView:
         level = card.level
         alert = card.kind == "safety" or (level is not None and level in ALERT_LEVELS)
+        cited = card.citations
         return cls(
             card=card,
             alert=alert,
             level_label=LEVEL_LABELS[level] if level else None,
             chart_src=chart_src(card),
+            linked_items=bool(cited)
+            and len(card.items) == len(cited)
+            and all(CORPUS_ID.fullmatch(c.id) for c in cited),
         )
 
 
@@ -167,6 +176,14 @@ class MessageView:
         )
 
 
+# What a cited knowledge entry is, on its page (a corpus passage shows its document kind).
+CAPABILITY_LABELS: dict[Capability, str] = {
+    "corpus": N_("Evidence library"),
+    "clinic": N_("Consultation knowledge"),
+    "labs": N_("Lab test knowledge"),
+    "vitals": N_("Health data guidelines"),
+    "safety": N_("Safety rules"),
+}
 KIND_LABELS: dict[DocumentKind, str] = {
     "condition": N_("Conditions"),
     "test": N_("Tests"),

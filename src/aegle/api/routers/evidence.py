@@ -1,11 +1,12 @@
-"""Evidence: cited answers, the clinician's passage search and one passage in its context.
+"""Evidence: cited answers, the clinician's passage search and one cited passage or knowledge
+entry in its context.
 
-Passage ids look like `stroke-en#recognising-a-stroke/1`: in a URL path the `#` must be sent
-percent-encoded (`%23`); the `/` may stay as it is."""
+Passage ids look like `stroke-en#recognising-a-stroke/1`, knowledge entry ids like
+`safety:emergency.chest_pain_cardiac` or `labs.hgb.interval` (docs/evidence.md): in a URL path
+the `#` must be sent percent-encoded (`%23`); the `/` may stay as it is."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request
@@ -13,23 +14,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aegle.api.deps import LocaleDep, PlatformDep, TokenDep, authenticated
 from aegle.core.errors import InvalidInput
+from aegle.core.i18n import N_
 from aegle.core.ports import SafetyAssessment
 from aegle.core.types import LocaleCode, normalize_locale
 from aegle.evidence.model import DocumentKind
 from aegle.evidence.retrieve import MAX_QUERY_CHARS
 from aegle.evidence.service import MAX_LIMIT, PassageInContext, SearchResult
+from aegle.services.citations import is_citation_id
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
 # Checked in the handler, not as an OpenAPI pattern: ids contain `#` and `/`, which a path
 # parameter's schema cannot promise to generators and clients.
-PASSAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*#[A-Za-z0-9._-]+/[0-9]+")
 PassageIdPath = Annotated[
     str,
     Path(
         max_length=300,
-        description="A passage id from an answer or a search, e.g. `cpr-en#chest-compressions/1`"
-        " (send `#` as `%23`)",
+        description="A citation id from an answer, a chat card or a search: a passage such as "
+        "`cpr-en#chest-compressions/1` or a knowledge entry such as `labs.hgb.interval` "
+        "(send `#` as `%23`)",
     ),
 ]
 
@@ -122,10 +125,15 @@ def ask_evidence(
 
 @router.get("/{passage_id:path}")
 def get_passage(
-    passage_id: PassageIdPath, request: Request, platform: PlatformDep, token: TokenDep
+    passage_id: PassageIdPath,
+    request: Request,
+    platform: PlatformDep,
+    token: TokenDep,
+    locale: LocaleDep,
 ) -> PassageInContext:
-    """The passage in its section, with its neighbours and its source."""
+    """The cited passage in its section, or the cited knowledge entry (clinic, labs, vitals,
+    safety) among its sibling parts, in the request's language, with its source."""
     _signed_in(platform, token, request)
-    if not PASSAGE_ID.fullmatch(passage_id):
-        raise InvalidInput("Not a passage id", params={"id": passage_id[:80]})
-    return platform.evidence.passage(passage_id)
+    if not is_citation_id(passage_id):
+        raise InvalidInput(N_("Not a citation id"), params={"id": passage_id[:80]})
+    return platform.citations.resolve(passage_id, locale)
