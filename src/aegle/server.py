@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             # Before the worker accepts connections: no person waits seconds for the first reply.
             platform.responder  # noqa: B018 - building it is the point
             platform.evidence.preload()  # its index now, its vectors in the background
-            platform.citations.entries  # noqa: B018 - what a citation link opens, listed now
+            platform.citations.preload()  # what a citation link opens, listed now
             # The knowledge just loaded lives as long as the process. Left to the collector, every
             # full collection walks its large dicts again (60-100 ms on this machine, a stall
             # that lands in the p99); frozen, the collector skips it.

@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,7 +22,8 @@ from aegle.cli.evidence import app as cli
 from aegle.clinic.entries import clinic_citation_id
 from aegle.clinic.knowledge import load_knowledge
 from aegle.core.clock import FrozenClock
-from aegle.core.types import Role
+from aegle.core.types import KnowledgeEntry, Role
+from aegle.evidence.service import Capability, EvidenceService
 from aegle.importers.cgm_csv.manifest import MANIFEST
 from aegle.importers.cgm_csv.parser import parse_cgm_csv
 from aegle.labs import interpret
@@ -33,7 +34,7 @@ from aegle.safety.knowledge import load_default
 from aegle.safety.scope import load_scope
 from aegle.server import create_app
 from aegle.services.actor import Actor
-from aegle.services.citations import default_knowledge_entries
+from aegle.services.citations import CitationResolver, default_knowledge_entries, knowledge_entries
 from aegle.vitals.alerts import default_alert_rules
 from aegle.vitals.bp import default_bp_knowledge
 from aegle.vitals.entries import (
@@ -296,3 +297,19 @@ def test_a_chat_safety_card_links_its_citations_to_their_entry_pages(
         assert 'class="evidence-context-passage cited"' in page.text
         if link.startswith("safety"):
             assert "Safety rules" in page.text
+
+
+def test_a_citation_loads_only_its_own_capabilitys_knowledge() -> None:
+    """Opening one citation (a cold `aegle evidence show`) lists one capability's entries."""
+    loaded: list[str] = []
+
+    def recording(capability: Capability) -> Mapping[str, KnowledgeEntry]:
+        loaded.append(capability)
+        return knowledge_entries(capability)
+
+    resolver = CitationResolver(EvidenceService(), entries=recording)
+    vitals_id = next(iter(knowledge_entries("vitals")))
+    assert resolver.resolve(vitals_id, "en").capability == "vitals"
+    assert set(loaded) == {"vitals"}
+    resolver.preload()
+    assert set(loaded) == {"clinic", "labs", "vitals", "safety"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import cache, cached_property
+from functools import cache
 
 from aegle.core.errors import NotFound
 from aegle.core.i18n import N_
@@ -49,49 +49,65 @@ def capability_of(cid: str) -> Capability:
 
 
 @cache
-def default_knowledge_entries() -> Mapping[str, KnowledgeEntry]:
-    """Every citable entry of the shipped clinic, labs, vitals and safety knowledge (listed
-    once per process: the knowledge files do not change while it runs)."""
+def knowledge_entries(capability: Capability) -> Mapping[str, KnowledgeEntry]:
+    """The citable entries of one capability's shipped knowledge, listed once per process (the
+    knowledge files do not change while it runs). One capability at a time: opening a safety
+    citation does not load the clinic's knowledge."""
     # Imported here: loading the knowledge is start-up work, done on the first resolve.
-    from aegle.clinic.entries import clinic_entries
-    from aegle.clinic.knowledge import load_knowledge
-    from aegle.labs.catalogue import default_catalogue
-    from aegle.labs.entries import labs_entries
-    from aegle.safety.entries import safety_entries
-    from aegle.safety.knowledge import load_default
-    from aegle.safety.scope import load_scope
-    from aegle.vitals.entries import vitals_entries
+    if capability == "clinic":
+        from aegle.clinic.entries import clinic_entries
+        from aegle.clinic.knowledge import load_knowledge
 
-    return {
-        **clinic_entries(load_knowledge()),
-        **labs_entries(default_catalogue()),
-        **vitals_entries(),
-        **safety_entries(load_default(), load_scope()),
-    }
+        return clinic_entries(load_knowledge())
+    if capability == "labs":
+        from aegle.labs.catalogue import default_catalogue
+        from aegle.labs.entries import labs_entries
+
+        return labs_entries(default_catalogue())
+    if capability == "vitals":
+        from aegle.vitals.entries import vitals_entries
+
+        return vitals_entries()
+    if capability == "safety":
+        from aegle.safety.entries import safety_entries
+        from aegle.safety.knowledge import load_default
+        from aegle.safety.scope import load_scope
+
+        return safety_entries(load_default(), load_scope())
+    return {}  # corpus passages are the evidence service's
+
+
+def default_knowledge_entries() -> Mapping[str, KnowledgeEntry]:
+    """Every citable entry of the shipped clinic, labs, vitals and safety knowledge."""
+    return {key: e for c in _PREFIXES.values() for key, e in knowledge_entries(c).items()}
 
 
 class CitationResolver:
     """Resolves a citation id to its passage or knowledge entry in context; NotFound for an
-    id that names nothing. The knowledge entries are listed once, on first use."""
+    id that names nothing. Each capability's entries are listed on first use."""
 
     def __init__(
         self,
         evidence: EvidenceService,
-        entries: Callable[[], Mapping[str, KnowledgeEntry]] = default_knowledge_entries,
+        entries: Callable[[Capability], Mapping[str, KnowledgeEntry]] = knowledge_entries,
     ) -> None:
         self.evidence = evidence
         self._load = entries
+        self._groups: dict[Capability, dict[str, list[KnowledgeEntry]]] = {}
 
-    @cached_property
-    def entries(self) -> Mapping[str, KnowledgeEntry]:
-        return self._load()
+    def preload(self) -> None:
+        """List every capability's entries now (a preloading server, before it serves)."""
+        for capability in _PREFIXES.values():
+            self._grouped(capability)
 
-    @cached_property
-    def _groups(self) -> dict[str, list[KnowledgeEntry]]:
-        groups: dict[str, list[KnowledgeEntry]] = {}
-        for entry in self.entries.values():
-            groups.setdefault(entry.group, []).append(entry)
-        return groups
+    def _grouped(self, capability: Capability) -> dict[str, list[KnowledgeEntry]]:
+        found = self._groups.get(capability)
+        if found is None:
+            found = {}
+            for entry in self._load(capability).values():
+                found.setdefault(entry.group, []).append(entry)
+            self._groups[capability] = found
+        return found
 
     def resolve(self, cid: str, lang: LocaleCode) -> PassageInContext:
         """The passage or entry `cid` in its context, its text in `lang` (a corpus passage is
@@ -99,10 +115,10 @@ class CitationResolver:
         capability = capability_of(cid)
         if capability == "corpus":
             return self.evidence.passage(cid)
-        entry = self.entries.get(cid)
+        entry = self._load(capability).get(cid)
         if entry is None:
             raise NotFound(N_("No knowledge entry with this id"), params={"id": cid[:80]})
-        siblings = self._groups[entry.group]
+        siblings = self._grouped(capability)[entry.group]
         at = siblings.index(entry)
         source = entry.source
         return PassageInContext(
