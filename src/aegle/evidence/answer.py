@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,10 +199,14 @@ class Answerer:
         self.sentences: SentenceVectors | None = None
 
     def evidence(
-        self, question: str, lang: LocaleCode, vector: Vector | None = None
+        self,
+        question: str,
+        lang: LocaleCode,
+        vector: Vector | Future[Vector] | None = None,
+        query: Query | None = None,
     ) -> tuple[Query, list[Hit]]:
         """Hits good enough to answer from, the asker's language first when it has any."""
-        query = self.retriever.parse(question)
+        query = query or self.retriever.parse(question)
         # With one or two words and no medical term ("fix my car"), half of them is no
         # evidence of the topic.
         short = len(set(query.terms)) <= 2 and not query.key_terms
@@ -209,7 +214,7 @@ class Answerer:
         hits = [
             h
             for h in self.retriever.search(
-                question, lang=lang, k=CANDIDATE_PASSAGES * 2, vector=vector
+                question, lang=lang, k=CANDIDATE_PASSAGES * 2, vector=vector, query=query
             )
             if h.coverage >= needed or h.focused
         ]
@@ -407,8 +412,9 @@ class Answerer:
         query = self.retriever.parse(question)
         if not query.terms:  # empty, punctuation or filler words only
             return abstention(lang, empty=True)
-        vector = self.retriever.query_vector(query)
-        query, hits = self.evidence(question, lang, vector)
+        pending = self.retriever.query_vector(query)  # embedding while BM25 ranks
+        query, hits = self.evidence(question, lang, pending, query)
+        vector = pending.result() if pending is not None else None
         if not hits:
             return abstention(lang)
         scored = self.relevance(self.candidates(question, hits, self.concepts(query), vector))
