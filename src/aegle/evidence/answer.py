@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,7 +201,7 @@ class Answerer:
         self,
         question: str,
         lang: LocaleCode,
-        vector: Vector | Future[Vector] | None = None,
+        vector: Vector | None = None,
         query: Query | None = None,
     ) -> tuple[Query, list[Hit]]:
         """Hits good enough to answer from, the asker's language first when it has any."""
@@ -412,9 +411,8 @@ class Answerer:
         query = self.retriever.parse(question)
         if not query.terms:  # empty, punctuation or filler words only
             return abstention(lang, empty=True)
-        pending = self.retriever.query_vector(query)  # embedding while BM25 ranks
-        query, hits = self.evidence(question, lang, pending, query)
-        vector = pending.result() if pending is not None else None
+        vector = self.retriever.query_vector(query)
+        query, hits = self.evidence(question, lang, vector, query)
         if not hits:
             return abstention(lang)
         scored = self.relevance(self.candidates(question, hits, self.concepts(query), vector))

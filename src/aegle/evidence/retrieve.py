@@ -4,7 +4,6 @@ reciprocal rank fusion."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,12 +44,6 @@ class Query:
     key_terms: list[tuple[str, ...]]
     key_tokens: list[set[str]] = field(default_factory=list)
     """The index terms of each glossary entry's names (tokenised once per question)."""
-
-
-# Question embeddings run here while the calling thread does the BM25 side of the same search:
-# onnxruntime releases the GIL, so the two overlap on two cores (~2-3 ms of a ~15 ms hybrid
-# search at 50,000 passages). Two workers: more concurrent model runs than cores gain nothing.
-_QUERY_EMBEDDINGS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aegle-query-vector")
 
 
 class Retriever:
@@ -156,13 +149,10 @@ class Retriever:
                         break
         return best
 
-    def query_vector(self, query: Query) -> Future[Vector] | None:
-        """The question's embedding, started now in the embedding thread, when dense vectors
-        are attached (else None)."""
+    def query_vector(self, query: Query) -> Vector | None:
+        """The question's embedding, when dense vectors are attached (else None)."""
         dense = self.dense
-        if dense is None or not len(dense.matrix):
-            return None
-        return _QUERY_EMBEDDINGS.submit(dense.embedder.embed_query, query.text)
+        return dense.embedder.embed_query(query.text) if dense is not None else None
 
     def search(
         self,
@@ -170,19 +160,17 @@ class Retriever:
         *,
         lang: LocaleCode | None = None,
         k: int = 10,
-        vector: Vector | Future[Vector] | None = None,
+        vector: Vector | None = None,
         query: Query | None = None,
     ) -> list[Hit]:
-        """Ranked passages. `query` is `text` parsed, and `vector` its embedding (or the
-        embedding under way), if the caller has them already."""
+        """Ranked passages. `query` is `text` parsed, and `vector` its embedding, if the caller
+        has them already."""
         query = query or self.parse(text)
         if not query.terms:
             return []
         dense = self.dense  # attached by another thread at any time: read it once
         if dense is not None and not len(dense.matrix):
             dense = None
-        if dense is not None and vector is None:
-            vector = _QUERY_EMBEDDINGS.submit(dense.embedder.embed_query, query.text)
         depth = max(50, k)
         fused: dict[int, float] = {}
         bm25_rank: dict[int, int] = {}
@@ -190,9 +178,10 @@ class Retriever:
         for rank, (i, _) in enumerate(self.bm25.top(query.expanded, depth), start=1):
             bm25_rank[i] = rank
             fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
-        if dense is not None and vector is not None:
-            found = vector.result() if isinstance(vector, Future) else vector
-            for rank, (i, _) in enumerate(dense.top_vector(found, depth), start=1):
+        if dense is not None:
+            if vector is None:
+                vector = dense.embedder.embed_query(query.text)
+            for rank, (i, _) in enumerate(dense.top_vector(vector, depth), start=1):
                 dense_rank[i] = rank
                 fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
         hits = []
