@@ -44,6 +44,14 @@ class Query:
     key_terms: list[tuple[str, ...]]
     key_tokens: list[set[str]] = field(default_factory=list)
     """The index terms of each glossary entry's names (tokenised once per question)."""
+    key_matchers: list[tuple[tuple[str, re.Pattern[str] | None], ...]] = field(default_factory=list)
+    """Each glossary entry's names with, for English ones, their whole-word pattern (compiled
+    once per question, not once per candidate page)."""
+
+
+def _names(matcher: tuple[str, re.Pattern[str] | None], text: str) -> bool:
+    form, pattern = matcher
+    return bool(pattern.search(text)) if pattern is not None else form in text
 
 
 class Retriever:
@@ -64,6 +72,8 @@ class Retriever:
         self.passages = list(library.passages.values())
         self.tokens = [tokenize(_index_text(p)) for p in self.passages]
         self.token_sets = [set(t) for t in self.tokens]
+        # Lower-cased index text of the passages questions have reached (filled as they do).
+        self._lowered: dict[int, str] = {}
         self.bm25: LexicalIndex = (lexical or Bm25Index)(self.tokens)
         # Ranking is BM25 + glossary until dense vectors are attached (at once when an embedder
         # is given here, or later by the evidence service once its vectors are ready).
@@ -91,6 +101,14 @@ class Retriever:
             expanded=terms + expansion,
             key_terms=keys,
             key_tokens=[set(tokenize(" ".join(forms))) for forms in keys],
+            key_matchers=[
+                tuple(
+                    (f, re.compile(r"\b" + re.escape(f) + r"s?\b") if f.isascii() else None)
+                    for f in forms
+                    if f
+                )
+                for forms in keys
+            ],
         )
 
     def coverage(self, query: Query, index: int, *, known_only: bool = False) -> float:
@@ -100,7 +118,9 @@ class Retriever:
         total = found = 0.0
         bridged: set[str] = set()
         if query.key_terms:
-            lowered = _index_text(self.passages[index]).lower()
+            lowered = self._lowered.get(index)
+            if lowered is None:
+                lowered = self._lowered[index] = _index_text(self.passages[index]).lower()
             for forms, tokens in zip(query.key_terms, query.key_tokens, strict=True):
                 if any(f in lowered for f in forms):
                     bridged.update(tokens)
@@ -119,11 +139,7 @@ class Retriever:
     def about(self, query: Query, index: int) -> bool:
         """The passage's page title names one of the question's glossary terms."""
         title = self.passages[index].title.lower()
-        return any(
-            re.search(r"\b" + re.escape(f) + r"s?\b", title) if f.isascii() else f in title
-            for forms in query.key_terms
-            for f in forms
-        )
+        return any(_names(m, title) for matchers in query.key_matchers for m in matchers)
 
     def title_match(self, query: Query, index: int) -> float:
         """How much of the page title one of the question's glossary terms is: 1.0 when the
@@ -134,17 +150,11 @@ class Retriever:
         title = self.passages[index].title.lower()
         core = _PARENTHESIS.sub("", title).strip() or title
         best = 0.0
-        for forms in query.key_terms:
-            for form in forms:
-                if not form:
-                    continue
+        for matchers in query.key_matchers:
+            for matcher in matchers:
                 for part, weight in ((core, 1.0), (title, 0.3)):
-                    found = (
-                        re.search(r"\b" + re.escape(form) + r"s?\b", part)
-                        if form.isascii()
-                        else form in part
-                    )
-                    if found:
+                    if _names(matcher, part):
+                        form = matcher[0]
                         best = max(best, weight * min(1.0, len(form) / max(1, len(part))))
                         break
         return best
