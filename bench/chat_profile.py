@@ -3,6 +3,7 @@ no load generator), so the figure is the server's own cost per turn.
 
     python bench/chat_profile.py [--turns 1400] [--profile] [--sort tottime]
 
+With `--commits`, every SQLite commit is timed too (median, p99, the stalls over 2 ms).
 Prints CPU milliseconds per chat turn (the `aegle bench api` workload's messages, distinct
 texts) and, beside it, the bare FastAPI endpoint's cost measured the same way. With
 `--profile`, a cProfile listing follows. Figures go in docs/benchmarks.md (Platform).
@@ -85,6 +86,42 @@ async def cpu_per_call(
     return thread, (time.process_time() - process_started) / len(bodies) * 1000
 
 
+COMMIT_SECONDS: list[float] = []
+
+
+def time_every_commit() -> None:
+    """Time each SQLite COMMIT of the run (`--commits`): the driver's connections get a
+    factory whose commit records its duration. Set before the app opens any connection."""
+    import sqlite3
+
+    class TimedCommits(sqlite3.Connection):
+        def commit(self) -> None:
+            started = time.perf_counter()
+            super().commit()
+            COMMIT_SECONDS.append(time.perf_counter() - started)
+
+    connect = sqlite3.connect
+
+    def timed_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        return connect(*args, **{**kwargs, "factory": TimedCommits})
+
+    sqlite3.connect = timed_connect  # type: ignore[assignment]
+    sqlite3.dbapi2.connect = timed_connect  # type: ignore[assignment]
+
+
+def commit_summary() -> str:
+    times = sorted(COMMIT_SECONDS)
+    if not times:
+        return "no commits timed"
+    slow = [t for t in times if t > 0.002]
+    return (
+        f"{len(times)} commits: median {times[len(times) // 2] * 1000:.3f} ms,"
+        f" p99 {times[int(len(times) * 0.99)] * 1000:.2f} ms, max {times[-1] * 1000:.1f} ms;"
+        f" {len(slow)} over 2 ms ({sum(slow) * 1000:.1f} ms);"
+        f" all {sum(times) * 1000:.1f} ms, mean {sum(times) / len(times) * 1000:.3f} ms"
+    )
+
+
 async def main(turns: int, profile: bool, sort: str) -> None:
     from aegle.cli.bench import PLATFORM_MESSAGES as MESSAGES
     from aegle.cli.bench import bare_app
@@ -130,6 +167,8 @@ async def main(turns: int, profile: bool, sort: str) -> None:
         f" bare endpoint: {bare_ms[0]:.3f} ms CPU"
     )
     print(f"load average before the run: {os.getloadavg()[0]:.2f}")
+    if COMMIT_SECONDS:
+        print(commit_summary())
     if profiler:
         pstats.Stats(profiler).sort_stats(sort).print_stats(40)
 
@@ -139,5 +178,8 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=1400)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--commits", action="store_true", help="time every SQLite commit")
     options = parser.parse_args()
+    if options.commits:
+        time_every_commit()
     asyncio.run(main(options.turns, options.profile, options.sort))
