@@ -196,6 +196,7 @@ def test_report_sources_link_to_their_knowledge_entries(
     marks = _entry_links(meaning.group(1))
     assert marks
     assert all(m.startswith("labs.hgb.") for m in marks), marks
+    assert 'title="参考来源 ' in meaning.group(1)  # the mark's label, in the page's language
     for cid in sorted({*marks, *(ids[0] for ids in linked)}):
         entry = person.client.get(f"/evidence/passages/{quote(cid)}?lang=zh-CN")
         assert entry.status_code == 200, cid
