@@ -3,9 +3,12 @@ token), chart images only for the signed-in person, and chart cards in the chat.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from aegle.bootstrap import Platform
 from aegle.core.types import Role
@@ -82,3 +85,27 @@ def test_chart_cards_become_images_of_known_charts_only() -> None:
     )
     assert CardView.of(Card(kind="chart", title="x", items=("../etc",))).chart_src is None
     assert CardView.of(Card(kind="info", title="x", items=("agp",))).chart_src is None
+
+
+def test_alert_sources_link_to_the_rules_knowledge_entry(
+    web: TestClient, web_platform: Platform
+) -> None:
+    sign_in(web, web_platform, "ines")
+    _import_low(web_platform, "ines")
+    page = web.get("/health?lang=en").text
+    alert = page[page.index('<ol class="alert-list">') :]
+    sources = alert[alert.index('<details class="citations">') : alert.index("</details>")]
+    items = re.findall(r"<li>(.*?)</li>", sources, re.S)
+    linked = [re.findall(r'href="/evidence/passages/([^"]+)"', item) for item in items]
+    assert items
+    assert all(len(ids) == 1 for ids in linked), items
+    cids = {unquote(ids[0]) for ids in linked}
+    assert len(cids) == 1
+    cid = cids.pop()
+    assert cid.startswith("vitals:alert.")
+    entry = web.get(f"/evidence/passages/{quote(cid)}?lang=en")
+    assert entry.status_code == 200
+    title = web_platform.citations.resolve(cid, "en").title
+    assert f'<h1 id="passage-title">{escape(title)}</h1>' in entry.text
+    # The entry is the alert's own rule: the page shows the alert's title as the entry's.
+    assert f"<h3>{escape(title)} " in alert

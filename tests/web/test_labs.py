@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from aegle.bootstrap import Platform
 from tests.web.conftest import Person, sign_in
@@ -168,3 +170,35 @@ def test_a_report_uploaded_in_a_conversation_stays_in_its_thread(
         )
         assert refused.status_code == 404
         assert "cbc.txt" not in other.client.get("/labs").text
+
+
+def _entry_links(html: str) -> list[str]:
+    return [unquote(i) for i in re.findall(r'href="/evidence/passages/([^"]+)"', html)]
+
+
+def test_report_sources_link_to_their_knowledge_entries(
+    web: TestClient, web_platform: Platform
+) -> None:
+    person = sign_in(web, web_platform, "cite")
+    page = _upload(person, REPORT.replace("2026-01-05", "2026-01-07").encode(), htmx=False)
+    assert page.status_code == 200
+    html = page.text
+    sources = html[html.index('<details class="citations">') :]
+    listed = re.findall(r"<li>(.*?)</li>", sources[: sources.index("</details>")], re.S)
+    assert listed
+    # Every listed source is a link to an entry the interpretation cites.
+    linked = [_entry_links(item) for item in listed]
+    assert all(len(ids) == 1 for ids in linked), listed
+    assert all(ids[0].startswith("labs.") for ids in linked)
+    # A result's marks open that result's own entries (haemoglobin's, not another test's).
+    meaning = re.search(r"<li><strong>血红蛋白</strong>:(.*?)</li>", html, re.S)
+    assert meaning is not None
+    marks = _entry_links(meaning.group(1))
+    assert marks
+    assert all(m.startswith("labs.hgb.") for m in marks), marks
+    assert 'title="参考来源 ' in meaning.group(1)  # the mark's label, in the page's language
+    for cid in sorted({*marks, *(ids[0] for ids in linked)}):
+        entry = person.client.get(f"/evidence/passages/{quote(cid)}?lang=zh-CN")
+        assert entry.status_code == 200, cid
+        title = web_platform.citations.resolve(cid, "zh-CN").title
+        assert f'<h1 id="passage-title">{escape(title)}</h1>' in entry.text

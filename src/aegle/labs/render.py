@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aegle.core.types import LocaleCode, LocalizedText
@@ -147,8 +148,50 @@ def _numbering(explanation: Explanation) -> tuple[dict[str, int], list[str]]:
 
 
 def _refs(ids: list[str], numbers: dict[str, int]) -> str:
-    unique = sorted({numbers[c] for c in ids if c in numbers})
-    return "".join(f"[{n}]" for n in unique)
+    return "".join(f"[{n}]" for n in sorted(_cited(ids, numbers)))
+
+
+def _cited(ids: list[str], numbers: dict[str, int]) -> dict[int, str]:
+    """Source number -> the first of `ids` that cites it (the entry its mark opens)."""
+    cited: dict[int, str] = {}
+    for cid in ids:
+        if cid in numbers:
+            cited.setdefault(numbers[cid], cid)
+    return cited
+
+
+def _in_order(explanation: Explanation) -> list[Assessment]:
+    """Every result in report order (the JSON's `results`)."""
+    groups = (
+        explanation.critical,
+        explanation.abnormal,
+        explanation.normal,
+        explanation.unknown,
+    )
+    return sorted((a for group in groups for a in group), key=lambda a: (a.item.line, a.item.name))
+
+
+@dataclass(frozen=True, slots=True)
+class ExplanationLinks:
+    """The citation ids behind `explanation_json`'s source numbers, in its order: per result and
+    per pattern, number -> the entry that mark cites; per listed source, its first citing entry.
+    The web links them to their entry pages; the JSON keeps plain numbers."""
+
+    results: list[dict[int, str]]
+    patterns: list[dict[int, str]]
+    sources: list[str]
+
+
+def explanation_links(explanation: Explanation) -> ExplanationLinks:
+    numbers, listing = _numbering(explanation)
+    first: dict[int, str] = {}
+    for citation in explanation.citations:
+        first.setdefault(numbers[citation.id], citation.id)
+    return ExplanationLinks(
+        results=[_cited(a.citations, numbers) for a in _in_order(explanation)],
+        patterns=[_cited(p.citations, numbers) for p in explanation.patterns],
+        sources=[first[n] for n in range(1, len(listing) + 1)],
+    )
 
 
 def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
@@ -230,17 +273,10 @@ def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, 
     """The explanation in one language, JSON-ready: every result with its status, then the
     summary, patterns, departments, questions, limits and numbered sources (API and web)."""
     numbers, listing = _numbering(explanation)
-    groups = (
-        explanation.critical,
-        explanation.abnormal,
-        explanation.normal,
-        explanation.unknown,
-    )
-    total = sum(len(group) for group in groups)
+    ordered = _in_order(explanation)
+    total = len(ordered)
     results = []
-    for assessment in sorted(
-        (a for group in groups for a in group), key=lambda a: (a.item.line, a.item.name)
-    ):
+    for assessment in ordered:
         results.append(
             {
                 **item_json(assessment.item),
@@ -250,7 +286,7 @@ def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, 
                 "abnormal": assessment.status not in ("normal", "unknown"),
                 "critical": assessment.status.startswith("critical"),
                 "meaning": assessment.meaning.get(locale) if assessment.meaning else None,
-                "sources": sorted({numbers[c] for c in assessment.citations if c in numbers}),
+                "sources": sorted(_cited(assessment.citations, numbers)),
             }
         )
     from aegle.labs.interpret import CRITICAL_ADVICE
@@ -271,7 +307,7 @@ def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, 
                 "id": p.id,
                 "title": p.title.get(locale),
                 "detail": p.detail.get(locale),
-                "sources": sorted({numbers[c] for c in p.citations if c in numbers}),
+                "sources": sorted(_cited(p.citations, numbers)),
             }
             for p in explanation.patterns
         ],

@@ -16,6 +16,7 @@ from aegle.evidence.model import DocumentKind
 from aegle.evidence.retrieve import MAX_QUERY_CHARS
 from aegle.evidence.service import Capability
 from aegle.services.citations import CORPUS_ID
+from aegle.vitals.entries import alert_id
 
 if TYPE_CHECKING:  # rows come from the services; the web layer never queries the database
     from aegle.services.conversations import MessageRecord
@@ -121,6 +122,7 @@ class AlertView:
     start: str
     read: bool
     sources: list[str]
+    citation_id: str  # the alert rule's knowledge entry: every source links to it
 
     @classmethod
     def of(cls, alert: InboxAlert, locale: LocaleCode) -> AlertView:
@@ -136,6 +138,7 @@ class AlertView:
             sources=[
                 f"{s.publisher}, {s.title} ({s.edition}) · {s.section}" for s in alert.sources
             ],
+            citation_id=alert_id(alert.rule_id),
         )
 
 
