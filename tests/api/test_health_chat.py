@@ -30,6 +30,25 @@ def _fourteen_days_csv(clock: FrozenClock) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def import_fourteen_days(
+    client: TestClient,
+    platform: Platform,
+    clock: FrozenClock,
+    headers: dict[str, str],
+    username: str,
+) -> None:
+    """Consent to CGM imports through the API, then store fourteen days of readings."""
+    consent = client.post(
+        "/api/v1/consents", json={"source": MANIFEST.id, "purpose": "import"}, headers=headers
+    )
+    assert consent.status_code == 201
+    _, parsed = parse_cgm_csv(_fourteen_days_csv(clock), "UTC")
+    with platform.unit_of_work() as services:
+        user = services.accounts.require_username(username)
+        actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
+        services.health_data.import_parsed(actor, user.id, MANIFEST, parsed)
+
+
 def test_glucose_question_answers_from_the_persons_data(
     client: TestClient, login: Login, platform: Platform, clock: FrozenClock
 ) -> None:
@@ -50,15 +69,7 @@ def test_glucose_question_answers_from_the_persons_data(
     assert empty["intent"] == "health_data"
     assert "还没有你的连续血糖" in empty["text"]
 
-    consent = client.post(
-        "/api/v1/consents", json={"source": MANIFEST.id, "purpose": "import"}, headers=headers
-    )
-    assert consent.status_code == 201
-    _, parsed = parse_cgm_csv(_fourteen_days_csv(clock), "UTC")
-    with platform.unit_of_work() as services:
-        user = services.accounts.require_username("sugar")
-        actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
-        services.health_data.import_parsed(actor, user.id, MANIFEST, parsed)
+    import_fourteen_days(client, platform, clock, headers, "sugar")
 
     answer = ask()
     assert answer["intent"] == "health_data"

@@ -24,8 +24,6 @@ from aegle.clinic.knowledge import load_knowledge
 from aegle.core.clock import FrozenClock
 from aegle.core.types import KnowledgeEntry, Role
 from aegle.evidence.service import Capability, EvidenceService
-from aegle.importers.cgm_csv.manifest import MANIFEST
-from aegle.importers.cgm_csv.parser import parse_cgm_csv
 from aegle.labs import interpret
 from aegle.labs.catalogue import default_catalogue
 from aegle.labs.entries import RULES, lab_citation_id
@@ -33,7 +31,6 @@ from aegle.safety.entries import hotline_citation_id, rule_citation_id, scope_ci
 from aegle.safety.knowledge import load_default
 from aegle.safety.scope import load_scope
 from aegle.server import create_app
-from aegle.services.actor import Actor
 from aegle.services.citations import CitationResolver, default_knowledge_entries, knowledge_entries
 from aegle.vitals.alerts import default_alert_rules
 from aegle.vitals.bp import default_bp_knowledge
@@ -48,7 +45,7 @@ from aegle.vitals.entries import (
 from aegle.vitals.references import default_references
 from aegle.vitals.targets import default_targets
 from aegle.vitals.weight import default_bmi_knowledge
-from tests.api.test_health_chat import _fourteen_days_csv
+from tests.api.test_health_chat import import_fourteen_days
 
 runner = CliRunner()
 LANGS = ("zh-CN", "en")
@@ -226,15 +223,7 @@ def test_a_chats_safety_lab_and_vitals_citations_all_resolve(
 ) -> None:
     headers = _login(client, platform, "sugar", Role.PATIENT)
     cid = client.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
-    consent = client.post(
-        "/api/v1/consents", json={"source": MANIFEST.id, "purpose": "import"}, headers=headers
-    )
-    assert consent.status_code == 201
-    _, parsed = parse_cgm_csv(_fourteen_days_csv(clock), "UTC")
-    with platform.unit_of_work() as services:
-        user = services.accounts.require_username("sugar")
-        actor = Actor(user_id=user.id, role=Role.PATIENT, origin="test")
-        services.health_data.import_parsed(actor, user.id, MANIFEST, parsed)
+    import_fourteen_days(client, platform, clock, headers, "sugar")
 
     def say(text: str) -> dict:  # type: ignore[type-arg]
         response = client.post(
