@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.web.test_browser import (
     chromium,
+    desktop_context,
     live_url,
     phone_context,
     register,
@@ -34,9 +35,7 @@ def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_search_with_the_keyboard_and_open_a_passage(live_url: str) -> None:
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_url
-        )
+        context = desktop_context(browser, live_url)
         page = context.new_page()
         problems = watch_console(page)
         register(page, "dr.wang")
@@ -107,9 +106,7 @@ def test_chat_sources_open_their_passage_on_a_phone(live_url: str) -> None:
 
 def test_a_safety_card_citation_opens_its_entry_in_one_click(live_url: str) -> None:
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_url
-        )
+        context = desktop_context(browser, live_url)
         page = context.new_page()
         problems = watch_console(page)
         register(page, "safety.reader")

@@ -120,6 +120,15 @@ def register(page: Page, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/chat$"))
 
 
+def desktop_context(
+    browser: Browser, base_url: str, *, height: int = 900, locale: str = "zh-CN"
+) -> BrowserContext:
+    """A desktop browser window, 1280 px wide."""
+    return browser.new_context(
+        viewport={"width": 1280, "height": height}, locale=locale, base_url=base_url
+    )
+
+
 def phone_context(browser: Browser, base_url: str, locale: str = "zh-CN") -> BrowserContext:
     """A phone-sized touch browser (360 px wide, 2x pixels)."""
     return browser.new_context(
@@ -152,9 +161,7 @@ def shot(page: Page, name: str, *, full_page: bool = True) -> None:
 
 def test_register_sign_in_and_chat_in_chinese(live_url: str) -> None:
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="zh-CN", base_url=live_url
-        )
+        context = desktop_context(browser, live_url, height=800)
         page = context.new_page()
         problems = watch_console(page)
 

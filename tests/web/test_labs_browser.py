@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from tests.labs.pdfmaker import make_pdf
 from tests.web.test_browser import (
     chromium,
+    desktop_context,
     live_url,
     phone_context,
     register,
@@ -39,9 +40,7 @@ def test_upload_a_report_in_the_chat(live_url: str, tmp_path: Path) -> None:
     second = tmp_path / "report-february.pdf"
     second.write_bytes(make_pdf([SECOND.splitlines()]))
     with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_url
-        )
+        context = desktop_context(browser, live_url)
         page = context.new_page()
         problems = watch_console(page)
         register(page, "lab.user")

@@ -9,7 +9,7 @@ from typing import Literal
 
 from aegle.clinic.knowledge import Knowledge
 from aegle.clinic.knowledge.models import SourceRef
-from aegle.core.types import KnowledgeEntry, LocalizedText
+from aegle.core.types import KnowledgeEntry, LocalizedText, entries_by_id
 
 ClinicKind = Literal["condition", "advice", "red_flag"]
 _TYPICAL = ("hallmark", "typical")
@@ -67,4 +67,4 @@ def clinic_entries(kb: Knowledge) -> dict[str, KnowledgeEntry]:
     title = LocalizedText(zh="危险信号规则", en="Red-flag rule")
     for rule in kb.red_flags:
         entries.append(_entry(kb, "red_flag", rule.id, title, rule.reason, rule.source))
-    return {e.id: e for e in entries}
+    return entries_by_id(entries, "clinic")

@@ -6,10 +6,11 @@ knowledge loaders can validate them strictly (unknown keys are errors).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 LOCALES: tuple[str, ...] = ("zh-CN", "en")
 LocaleCode = Literal["zh-CN", "en"]
@@ -41,6 +42,12 @@ class LocalizedText(Frozen):
 
     def get(self, locale: LocaleCode) -> str:
         return self.zh if locale == "zh-CN" else self.en
+
+    @staticmethod
+    def lines(parts: Iterable[LocalizedText]) -> LocalizedText:
+        """The parts one per line, in each locale."""
+        listed = list(parts)
+        return LocalizedText(zh="\n".join(p.zh for p in listed), en="\n".join(p.en for p in listed))
 
 
 class Role(StrEnum):
@@ -121,6 +128,23 @@ class KnowledgeEntry(Frozen):
         default=(), description="Every source of the group entry, when it has more than one"
     )
     licence: str | None = Field(None, description="The source's licence, where recorded")
+
+    @field_validator("sources")
+    @classmethod
+    def _only_several(cls, sources: tuple[Source, ...]) -> tuple[Source, ...]:
+        return sources if len(sources) > 1 else ()  # one source is `source` itself
+
+
+def entries_by_id(entries: Iterable[KnowledgeEntry], knowledge: str) -> dict[str, KnowledgeEntry]:
+    """A capability's entries by citation id; two entries with one id are a knowledge error."""
+    from aegle.core.errors import ConfigurationError  # errors -> i18n -> types: not at the top
+
+    by_id: dict[str, KnowledgeEntry] = {}
+    for entry in entries:
+        if entry.id in by_id:
+            raise ConfigurationError(f"{knowledge} knowledge: two entries share the id {entry.id}")
+        by_id[entry.id] = entry
+    return by_id
 
 
 class Quantity(Frozen):

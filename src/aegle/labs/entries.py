@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from aegle.core.types import KnowledgeEntry, LocalizedText, Source
+from aegle.core.types import KnowledgeEntry, LocalizedText, Source, entries_by_id
 from aegle.labs.catalogue import Catalogue, LabTest, ReferenceInterval
 
 LabPart = Literal["interval", "critical", "meaning"]
@@ -210,10 +210,6 @@ def _interval_line(r: ReferenceInterval) -> LocalizedText:
     return LocalizedText(zh=zh, en=en)
 
 
-def _joined(lines: list[LocalizedText]) -> LocalizedText:
-    return LocalizedText(zh="\n".join(t.zh for t in lines), en="\n".join(t.en for t in lines))
-
-
 def _unique(sources: list[Source]) -> tuple[Source, ...]:
     return tuple(dict.fromkeys(sources))
 
@@ -223,7 +219,7 @@ def _test_parts(test: LabTest) -> list[tuple[LabPart, LocalizedText, str]]:
     parts: list[tuple[LabPart, LocalizedText, str]] = []
     if test.reference_intervals:
         lines = [_interval_line(r) for r in test.reference_intervals]
-        parts.append(("interval", _joined(lines), test.reference_intervals[0].source))
+        parts.append(("interval", LocalizedText.lines(lines), test.reference_intervals[0].source))
     if test.critical is not None:
         c, unit = test.critical, test.unit or ""
         lines = []
@@ -231,7 +227,7 @@ def _test_parts(test: LabTest) -> list[tuple[LabPart, LocalizedText, str]]:
             lines.append(LocalizedText(zh=f"低于 {c.low:g} {unit}", en=f"Below {c.low:g} {unit}"))
         if c.high is not None:
             lines.append(LocalizedText(zh=f"高于 {c.high:g} {unit}", en=f"Above {c.high:g} {unit}"))
-        parts.append(("critical", _joined(lines), c.source))
+        parts.append(("critical", LocalizedText.lines(lines), c.source))
     if test.meaning is not None:
         m = test.meaning
         lines = [
@@ -240,13 +236,13 @@ def _test_parts(test: LabTest) -> list[tuple[LabPart, LocalizedText, str]]:
             if t is not None
         ]
         if lines:
-            parts.append(("meaning", _joined(lines), m.source))
+            parts.append(("meaning", LocalizedText.lines(lines), m.source))
     return parts
 
 
 def labs_entries(catalogue: Catalogue) -> dict[str, KnowledgeEntry]:
     """Every citable entry of the lab knowledge, by citation id."""
-    entries: dict[str, KnowledgeEntry] = {}
+    entries: list[KnowledgeEntry] = []
     for test in catalogue.tests:
         group = f"labs.{test.id}"
         for part, text, source_id in _test_parts(test):
@@ -256,23 +252,27 @@ def labs_entries(catalogue: Catalogue) -> dict[str, KnowledgeEntry]:
                 if part == "interval"
                 else ()
             )
-            entries[cid] = KnowledgeEntry(
-                id=cid,
-                group=group,
-                title=LocalizedText(
-                    zh=f"{test.name_zh}：{_PART_TITLE[part].zh}",
-                    en=f"{test.name_en}: {_PART_TITLE[part].en}",
-                ),
-                text=text,
-                source=catalogue.sources[source_id],
-                sources=sources if len(sources) > 1 else (),
+            entries.append(
+                KnowledgeEntry(
+                    id=cid,
+                    group=group,
+                    title=LocalizedText(
+                        zh=f"{test.name_zh}：{_PART_TITLE[part].zh}",
+                        en=f"{test.name_en}: {_PART_TITLE[part].en}",
+                    ),
+                    text=text,
+                    source=catalogue.sources[source_id],
+                    sources=sources,
+                )
             )
     for cid, rule in RULES.items():
-        entries[cid] = KnowledgeEntry(
-            id=cid,
-            group=cid.rsplit(".", 1)[0] if cid.count(".") > 2 else cid,
-            title=rule.title,
-            text=rule.text,
-            source=catalogue.sources[rule.source],
+        entries.append(
+            KnowledgeEntry(
+                id=cid,
+                group=cid.rsplit(".", 1)[0] if cid.count(".") > 2 else cid,
+                title=rule.title,
+                text=rule.text,
+                source=catalogue.sources[rule.source],
+            )
         )
-    return entries
+    return entries_by_id(entries, "labs")

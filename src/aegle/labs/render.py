@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from aegle.core.types import LocaleCode, LocalizedText
@@ -171,29 +170,6 @@ def _in_order(explanation: Explanation) -> list[Assessment]:
     return sorted((a for group in groups for a in group), key=lambda a: (a.item.line, a.item.name))
 
 
-@dataclass(frozen=True, slots=True)
-class ExplanationLinks:
-    """The citation ids behind `explanation_json`'s source numbers, in its order: per result and
-    per pattern, number -> the entry that mark cites; per listed source, its first citing entry.
-    The web links them to their entry pages; the JSON keeps plain numbers."""
-
-    results: list[dict[int, str]]
-    patterns: list[dict[int, str]]
-    sources: list[str]
-
-
-def explanation_links(explanation: Explanation) -> ExplanationLinks:
-    numbers, listing = _numbering(explanation)
-    first: dict[int, str] = {}
-    for citation in explanation.citations:
-        first.setdefault(numbers[citation.id], citation.id)
-    return ExplanationLinks(
-        results=[_cited(a.citations, numbers) for a in _in_order(explanation)],
-        patterns=[_cited(p.citations, numbers) for p in explanation.patterns],
-        sources=[first[n] for n in range(1, len(listing) + 1)],
-    )
-
-
 def explanation_text(explanation: Explanation, locale: LocaleCode) -> str:
     numbers, listing = _numbering(explanation)
     out: list[str] = [f"# {_label('title', locale)}", ""]
@@ -269,26 +245,50 @@ def status_label(status: str, locale: LocaleCode) -> str:
     return _label(_STATUS_LABEL.get(status, status), locale)
 
 
-def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, Any]:
+def explanation_json(
+    explanation: Explanation, locale: LocaleCode, *, entry_ids: bool = False
+) -> dict[str, Any]:
     """The explanation in one language, JSON-ready: every result with its status, then the
-    summary, patterns, departments, questions, limits and numbered sources (API and web)."""
+    summary, patterns, departments, questions, limits and numbered sources (API and web).
+    With `entry_ids` (the web, which links them to their entry pages; the API keeps plain
+    numbers), each result and pattern gains `source_links` (number -> the entry its mark
+    opens) and each listed source the `id` of its first citing entry."""
     numbers, listing = _numbering(explanation)
     ordered = _in_order(explanation)
     total = len(ordered)
+
+    def linked(row: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+        cited = _cited(ids, numbers)
+        row["sources"] = sorted(cited)
+        if entry_ids:
+            row["source_links"] = cited
+        return row
+
     results = []
     for assessment in ordered:
         results.append(
-            {
-                **item_json(assessment.item),
-                "value_text": assessment.item.value_text,
-                "status": assessment.status,
-                "status_label": status_label(assessment.status, locale),
-                "abnormal": assessment.status not in ("normal", "unknown"),
-                "critical": assessment.status.startswith("critical"),
-                "meaning": assessment.meaning.get(locale) if assessment.meaning else None,
-                "sources": sorted(_cited(assessment.citations, numbers)),
-            }
+            linked(
+                {
+                    **item_json(assessment.item),
+                    "value_text": assessment.item.value_text,
+                    "status": assessment.status,
+                    "status_label": status_label(assessment.status, locale),
+                    "abnormal": assessment.status not in ("normal", "unknown"),
+                    "critical": assessment.status.startswith("critical"),
+                    "meaning": assessment.meaning.get(locale) if assessment.meaning else None,
+                },
+                assessment.citations,
+            )
         )
+    sources: list[dict[str, Any]] = [
+        {"number": i, "text": text} for i, text in enumerate(listing, start=1)
+    ]
+    if entry_ids:
+        first: dict[int, str] = {}
+        for citation in explanation.citations:
+            first.setdefault(numbers[citation.id], citation.id)
+        for source in sources:
+            source["id"] = first[source["number"]]
     from aegle.labs.interpret import CRITICAL_ADVICE
 
     return {
@@ -303,12 +303,10 @@ def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, 
         "results": results,
         "egfr": explanation.egfr,
         "patterns": [
-            {
-                "id": p.id,
-                "title": p.title.get(locale),
-                "detail": p.detail.get(locale),
-                "sources": sorted(_cited(p.citations, numbers)),
-            }
+            linked(
+                {"id": p.id, "title": p.title.get(locale), "detail": p.detail.get(locale)},
+                p.citations,
+            )
             for p in explanation.patterns
         ],
         "departments": [
@@ -318,5 +316,5 @@ def explanation_json(explanation: Explanation, locale: LocaleCode) -> dict[str, 
         "questions": [q.get(locale) for q in explanation.questions],
         "limitations": explanation.limitations.get(locale),
         "notes": [note.get(locale) for note in explanation.notes],
-        "sources": [{"number": i, "text": text} for i, text in enumerate(listing, start=1)],
+        "sources": sources,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aegle.core.types import KnowledgeEntry, LocalizedText
+from aegle.core.types import KnowledgeEntry, LocalizedText, entries_by_id
 from aegle.safety.knowledge import SafetyKnowledge
 
 if TYPE_CHECKING:  # scope.py builds its ids here
@@ -45,7 +45,7 @@ def scope_citation_id(index: int) -> str:
 
 def safety_entries(knowledge: SafetyKnowledge, scope: ScopeKnowledge) -> dict[str, KnowledgeEntry]:
     """Every citable entry of the safety knowledge, by citation id."""
-    entries: dict[str, KnowledgeEntry] = {}
+    entries: list[KnowledgeEntry] = []
     for rule in knowledge.rules:
         text = rule.reason
         if rule.advice is not None:
@@ -54,34 +54,40 @@ def safety_entries(knowledge: SafetyKnowledge, scope: ScopeKnowledge) -> dict[st
             )
         for index, source in enumerate(rule.sources):
             cid = rule_citation_id(rule.id, index)
-            entries[cid] = KnowledgeEntry(
-                id=cid,
-                group=rule_citation_id(rule.id),
-                title=_RULE_TITLE[rule.category],
-                text=text,
-                source=source,
-                sources=rule.sources if len(rule.sources) > 1 else (),
+            entries.append(
+                KnowledgeEntry(
+                    id=cid,
+                    group=rule_citation_id(rule.id),
+                    title=_RULE_TITLE[rule.category],
+                    text=text,
+                    source=source,
+                    sources=rule.sources,
+                )
             )
     for hotline in knowledge.hotlines:
         cid = hotline_citation_id(hotline.id)
-        entries[cid] = KnowledgeEntry(
-            id=cid,
-            group=cid,
-            title=_HOTLINE_TITLE,
-            text=_hotline_text(hotline.name, hotline.number),
-            source=hotline.source,
+        entries.append(
+            KnowledgeEntry(
+                id=cid,
+                group=cid,
+                title=_HOTLINE_TITLE,
+                text=_hotline_text(hotline.name, hotline.number),
+                source=hotline.source,
+            )
         )
     notices = scope.notices
     parts = (notices.diagnosis, notices.prescription, notices.dose, notices.footer)
-    scope_text = LocalizedText(zh="\n".join(p.zh for p in parts), en="\n".join(p.en for p in parts))
+    scope_text = LocalizedText.lines(parts)
     for index, source in enumerate(scope.sources):
         cid = scope_citation_id(index)
-        entries[cid] = KnowledgeEntry(
-            id=cid,
-            group="safety:scope",
-            title=_SCOPE_TITLE,
-            text=scope_text,
-            source=source,
-            sources=scope.sources if len(scope.sources) > 1 else (),
+        entries.append(
+            KnowledgeEntry(
+                id=cid,
+                group="safety:scope",
+                title=_SCOPE_TITLE,
+                text=scope_text,
+                source=source,
+                sources=scope.sources,
+            )
         )
-    return entries
+    return entries_by_id(entries, "safety")

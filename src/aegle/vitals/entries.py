@@ -11,8 +11,7 @@ resolves them with `vitals_entries`. Every id is built from the knowledge files'
 
 from __future__ import annotations
 
-from aegle.core.errors import ConfigurationError
-from aegle.core.types import KnowledgeEntry, LocalizedText, Source
+from aegle.core.types import KnowledgeEntry, LocalizedText, Source, entries_by_id
 from aegle.vitals.alerts import AlertRules, default_alert_rules
 from aegle.vitals.bp import BPKnowledge, Condition, default_bp_knowledge
 from aegle.vitals.references import ReferenceValues, default_references
@@ -158,7 +157,6 @@ def vitals_entries(
             group = f"vitals:bmi.{b.id}"
             add(bmi_id(b.id, band.id), group, b.name, _titled(band.name, line), b.source)
     for r in alerts.rules:
-        sources = (r.source,) if r.advice_source is None else (r.source, r.advice_source)
         cid = alert_id(r.id)
         entries.append(
             KnowledgeEntry(
@@ -167,7 +165,7 @@ def vitals_entries(
                 title=r.title,
                 text=r.advice,
                 source=r.source,
-                sources=sources if len(sources) > 1 else (),
+                sources=(r.source, r.advice_source) if r.advice_source is not None else (),
             )
         )
     for v in references.values:
@@ -176,7 +174,4 @@ def vitals_entries(
         )
         title = LocalizedText(zh="参考值", en="Reference value")
         add(reference_id(v.id), reference_id(v.id), title, line, v.source)
-    by_id = {e.id: e for e in entries}
-    if len(by_id) != len(entries):
-        raise ConfigurationError("vitals knowledge: two entries share a citation id")
-    return by_id
+    return entries_by_id(entries, "vitals")

@@ -22,7 +22,7 @@ from aegle.core.errors import AegleError, InvalidInput, PayloadTooLarge
 from aegle.core.i18n import N_, translate
 from aegle.core.types import LocaleCode
 from aegle.labs.errors import LabInputMixin
-from aegle.labs.render import explanation_json, explanation_links
+from aegle.labs.render import explanation_json
 from aegle.labs.trends import Trend
 from aegle.services.labs import ReadUpload, StoredReport, TestHistory, read_upload
 from aegle.web.rendering import is_htmx
@@ -46,21 +46,11 @@ class ReportView:
     critical_count: int
     duplicate: bool
     interpretation: dict[str, Any]
-    """`explanation_json`, plus the entry ids its source numbers link to (the API keeps none):
-    `source_links` (number -> id) on each result and pattern, `id` on each listed source."""
+    """`explanation_json` with the entry ids its source numbers link to."""
 
     @classmethod
     def of(cls, stored: StoredReport, locale: LocaleCode, *, duplicate: bool = False) -> ReportView:
         summary = stored.summary
-        explanation = stored.explanation()
-        interpretation = explanation_json(explanation, locale)
-        links = explanation_links(explanation)
-        for row, cited in zip(interpretation["results"], links.results, strict=True):
-            row["source_links"] = cited
-        for pattern, cited in zip(interpretation["patterns"], links.patterns, strict=True):
-            pattern["source_links"] = cited
-        for source, entry_id in zip(interpretation["sources"], links.sources, strict=True):
-            source["id"] = entry_id
         return cls(
             id=summary.id,
             effective=summary.effective.isoformat(),
@@ -71,7 +61,7 @@ class ReportView:
             abnormal_count=summary.abnormal_count,
             critical_count=summary.critical_count,
             duplicate=duplicate,
-            interpretation=interpretation,
+            interpretation=explanation_json(stored.explanation(), locale, entry_ids=True),
         )
 
 
